@@ -1,0 +1,44 @@
+"""The ``carillon`` command line.
+
+Each subcommand lives in its own module with a ``register(subparsers)`` function that adds its parser
+and sets ``handler`` to a function ``(args) -> int`` (the exit status).  Exit status 2 means the user
+asked for something wrong (bad config, bad input); the message says what to do.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from bot.cli import db, doctor, run, sounds, sync, when
+
+Handler = Callable[[argparse.Namespace], int]
+
+_MODULES = (run, db, when, doctor, sounds, sync)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="carillon",
+        description="Carillon: a self-hosted Discord soundboard with a scheduler.",
+    )
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        help="config file (default: $CARILLON_CONFIG, else ./config.toml, else built-in defaults)",
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module in _MODULES:
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Handler | None = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help(sys.stderr)
+        return 2
+    return handler(args)

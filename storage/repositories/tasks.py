@@ -1,0 +1,169 @@
+"""Scheduled tasks and their runs."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.dialect import insert_ignore
+from storage.enums import FINISHED_STATUSES, RunOutcome, TaskStatus
+from storage.models import ScheduledTask, TaskRun
+
+
+class TaskRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, task: ScheduledTask) -> ScheduledTask:
+        self._session.add(task)
+        await self._session.flush()
+        return task
+
+    async def get(self, task_id: int) -> ScheduledTask | None:
+        return await self._session.get(ScheduledTask, task_id)
+
+    async def list(
+        self,
+        guild_id: int,
+        *,
+        owner_id: int | None = None,
+        system_only: bool = False,
+        statuses: Collection[TaskStatus] = (),
+        limit: int = 25,
+        offset: int = 0,
+    ) -> Sequence[ScheduledTask]:
+        query = select(ScheduledTask).where(ScheduledTask.guild_id == guild_id)
+        if system_only:
+            query = query.where(ScheduledTask.owner_id.is_(None))
+        elif owner_id is not None:
+            query = query.where(ScheduledTask.owner_id == owner_id)
+        if statuses:
+            query = query.where(ScheduledTask.status.in_([s.value for s in statuses]))
+        query = query.order_by(
+            ScheduledTask.next_run_at.is_(None), ScheduledTask.next_run_at, ScheduledTask.id
+        )
+        result = await self._session.execute(query.limit(limit).offset(offset))
+        return result.scalars().all()
+
+    async def count_active_for_owner(self, guild_id: int, owner_id: int) -> int:
+        result = await self._session.execute(
+            select(func.count())
+            .select_from(ScheduledTask)
+            .where(
+                ScheduledTask.guild_id == guild_id,
+                ScheduledTask.owner_id == owner_id,
+                ScheduledTask.status.in_(
+                    [TaskStatus.PENDING.value, TaskStatus.RUNNING.value, TaskStatus.PAUSED.value]
+                ),
+            )
+        )
+        return int(result.scalar_one())
+
+    async def due_before(
+        self, horizon: datetime, *, after_id: int = 0, limit: int = 1000
+    ) -> Sequence[tuple[int, datetime]]:
+        """``(id, next_run_at)`` of pending tasks due before ``horizon``: one index range scan."""
+        result = await self._session.execute(
+            select(ScheduledTask.id, ScheduledTask.next_run_at)
+            .where(
+                ScheduledTask.status == TaskStatus.PENDING.value,
+                ScheduledTask.next_run_at <= horizon,
+                ScheduledTask.id > after_id,
+            )
+            .order_by(ScheduledTask.next_run_at, ScheduledTask.id)
+            .limit(limit)
+        )
+        return [(row[0], row[1]) for row in result.all() if row[1] is not None]
+
+    async def advance(
+        self, task_id: int, expected_next: datetime, values: dict[str, object]
+    ) -> bool:
+        """Update a task only if its ``next_run_at`` is still ``expected_next`` (claim guard)."""
+        result = await self._session.execute(
+            update(ScheduledTask)
+            .where(ScheduledTask.id == task_id, ScheduledTask.next_run_at == expected_next)
+            .values(**values)
+            .returning(ScheduledTask.id)
+        )
+        return result.scalar_one_or_none() is not None
+
+    async def purge_finished(self, before: datetime) -> int:
+        result = await self._session.execute(
+            delete(ScheduledTask)
+            .where(
+                ScheduledTask.status.in_([s.value for s in FINISHED_STATUSES]),
+                ScheduledTask.updated_at < before,
+            )
+            .returning(ScheduledTask.id)
+        )
+        return len(result.all())
+
+
+class TaskRunRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def claim(self, task_id: int, due_at: datetime, now: datetime) -> TaskRun | None:
+        """Insert the run for (task, due time); None if another claim got there first."""
+        result = await self._session.execute(
+            insert_ignore(self._session, TaskRun, ["task_id", "due_at"])
+            .values(task_id=task_id, due_at=due_at, started_at=now, attempt=1)
+            .returning(TaskRun.id)
+        )
+        run_id = result.scalar_one_or_none()
+        if run_id is None:
+            return None
+        return await self._session.get(TaskRun, run_id)
+
+    async def record(
+        self,
+        task_id: int,
+        due_at: datetime,
+        outcome: RunOutcome,
+        detail: str,
+        now: datetime,
+    ) -> TaskRun | None:
+        """Record a run that did not execute (missed, skipped); None if it already exists."""
+        result = await self._session.execute(
+            insert_ignore(self._session, TaskRun, ["task_id", "due_at"])
+            .values(
+                task_id=task_id,
+                due_at=due_at,
+                finished_at=now,
+                outcome=outcome.value,
+                detail=detail,
+                attempt=0,
+            )
+            .returning(TaskRun.id)
+        )
+        run_id = result.scalar_one_or_none()
+        return None if run_id is None else await self._session.get(TaskRun, run_id)
+
+    async def history(self, task_id: int, limit: int = 10, offset: int = 0) -> Sequence[TaskRun]:
+        result = await self._session.execute(
+            select(TaskRun)
+            .where(TaskRun.task_id == task_id)
+            .order_by(TaskRun.due_at.desc(), TaskRun.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        return result.scalars().all()
+
+    async def trim(self, task_id: int, keep: int) -> int:
+        """Keep only the newest ``keep`` runs of a task."""
+        newest = (
+            select(TaskRun.id)
+            .where(TaskRun.task_id == task_id)
+            .order_by(TaskRun.due_at.desc(), TaskRun.id.desc())
+            .limit(keep)
+            .scalar_subquery()
+        )
+        result = await self._session.execute(
+            delete(TaskRun)
+            .where(TaskRun.task_id == task_id, TaskRun.id.not_in(newest))
+            .returning(TaskRun.id)
+        )
+        return len(result.all())
