@@ -6,7 +6,7 @@ Sources, later ones winning:
 2. the TOML file: ``--config``, else ``$CARILLON_CONFIG``, else ``./config.toml`` if it exists;
 3. environment variables ``CARILLON_<SECTION>__<KEY>`` (``CARILLON_DATA_DIR`` for top-level keys,
    ``CARILLON_SCHEDULER__LATENESS__PLAY_SOUND`` for nested tables);
-4. the bot token, which only ever comes from ``DISCORD_TOKEN`` so it never lands in a file by accident.
+4. the bot token, which only ever comes from ``DISCORD_TOKEN`` (so it never lands in a file).
 
 Every problem is reported at once, each naming the key, the value and what is allowed.
 """
@@ -154,8 +154,10 @@ _RULES: dict[str, tuple[typing.Callable[[Any], bool], str]] = {
 }
 
 
-def load_settings(path: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None) -> Settings:
-    """Load, merge and validate the configuration; raise :class:`ConfigError` listing every problem."""
+def load_settings(
+    path: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None
+) -> Settings:
+    """Load, merge and validate the configuration; :class:`ConfigError` lists every problem."""
     env = os.environ if env is None else env
     raw: dict[str, Any] = {}
     source = "built-in defaults"
@@ -178,7 +180,7 @@ def load_settings(path: str | os.PathLike[str] | None = None, env: Mapping[str, 
 
     errors: list[str] = []
     _merge_env(raw, env, errors)
-    settings = _build(Settings, raw, "", errors)
+    settings: Settings | None = _build(Settings, raw, "", errors)
     if settings is not None:
         token = env.get(TOKEN_ENV) or None
         settings = dataclasses.replace(
@@ -227,7 +229,7 @@ def _build(cls: type[Any], raw: Any, prefix: str, errors: list[str]) -> Any:
         if key not in fields:
             where = f"[{prefix.rstrip('.')}]" if prefix else "the top level"
             errors.append(
-                f"unknown key {prefix}{key!r} in {where}; allowed keys: {', '.join(sorted(fields))}"
+                f"unknown key {prefix + key!r} in {where}; allowed keys: {', '.join(sorted(fields))}"
             )
     values: dict[str, Any] = {}
     for name in fields:
@@ -327,10 +329,16 @@ def _check_rules(settings: Settings, errors: list[str]) -> None:
             f"default_timezone = {settings.default_timezone!r} is not allowed: "
             "expected an IANA time zone name such as 'UTC' or 'Europe/Paris'"
         )
-    for key in ("api_base_url", "gateway_url"):
+    for key, schemes in (
+        ("api_base_url", ("http://", "https://")),
+        ("gateway_url", ("ws://", "wss://")),
+    ):
         url = getattr(settings.discord, key)
-        if url is not None and not url.startswith(("http://", "https://", "ws://", "wss://")):
-            errors.append(f"discord.{key} = {url!r} is not allowed: expected an http(s):// or ws(s):// URL")
+        if url is not None and not url.startswith(schemes):
+            errors.append(
+                f"discord.{key} = {url!r} is not allowed: expected a URL starting with "
+                + " or ".join(schemes)
+            )
     ca = settings.discord.ca_file
     if ca is not None and not Path(ca).is_file():
         errors.append(f"discord.ca_file = {ca!r} is not allowed: expected an existing PEM file")
@@ -342,7 +350,8 @@ def _check_rules(settings: Settings, errors: list[str]) -> None:
         )
     if settings.limits.default_max_duration_s > settings.limits.max_duration_s:
         errors.append(
-            f"limits.default_max_duration_s = {settings.limits.default_max_duration_s} is not allowed: "
+            "limits.default_max_duration_s = "
+            f"{settings.limits.default_max_duration_s} is not allowed: "
             f"expected at most limits.max_duration_s ({settings.limits.max_duration_s})"
         )
 

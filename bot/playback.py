@@ -1,7 +1,7 @@
 """The playback port: the small interface the scheduler and the commands use to play audio.
 
-``bot/`` owns this interface; ``audio/`` implements it (``audio.players.PlayerManager``) and tests use
-test doubles of it.  It takes plain IDs and stored blob hashes, never discord.py objects.
+``bot/`` owns this interface; ``audio/`` implements it (``audio.players.PlayerManager``) and
+tests use test doubles of it.  It takes plain IDs and stored blob hashes, never discord.py objects.
 """
 
 from __future__ import annotations

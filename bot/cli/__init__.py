@@ -1,8 +1,8 @@
 """The ``carillon`` command line.
 
-Each subcommand lives in its own module with a ``register(subparsers)`` function that adds its parser
-and sets ``handler`` to a function ``(args) -> int`` (the exit status).  Exit status 2 means the user
-asked for something wrong (bad config, bad input); the message says what to do.
+Each subcommand lives in its own module with a ``register(subparsers)`` function that adds its
+parser and sets ``handler`` to a function ``(args) -> int`` (the exit status).  Exit status 2
+means the user asked for something wrong (bad config, bad input); the message says what to do.
 """
 
 from __future__ import annotations
@@ -11,11 +11,12 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from bot.cli import db, doctor, run, sounds, sync, when
+from bot.cli import db, doctor, run, sync
+from bot.cli import when as when_cmd
 
 Handler = Callable[[argparse.Namespace], int]
 
-_MODULES = (run, db, when, doctor, sounds, sync)
+_MODULES = (run, db, when_cmd, doctor, sync)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,61 @@
+"""``carillon sync``: publish the slash commands, globally or to given servers, then exit.
+
+Syncing is deliberate (never on every start): Discord rate-limits it and global changes take time
+to show.  Use ``--guild`` while developing for instant updates in a test server.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+
+import discord
+
+from bot.app import open_app
+from bot.cli.common import EXIT_USAGE, fail, settings_or_none
+from bot.config import Settings, token_problem
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser("sync", help="publish the slash commands to Discord")
+    parser.add_argument(
+        "--guild",
+        type=int,
+        action="append",
+        default=[],
+        metavar="ID",
+        help="sync to this server only (repeatable); default: globally",
+    )
+    parser.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    settings = settings_or_none(args)
+    if settings is None:
+        return EXIT_USAGE
+    problem = token_problem(settings.discord.token)
+    if problem:
+        fail(problem)
+        return EXIT_USAGE
+    return asyncio.run(sync(settings, args.guild))
+
+
+async def sync(settings: Settings, guild_ids: list[int]) -> int:
+    assert settings.discord.token is not None
+    async with open_app(settings) as app:
+        try:
+            await app.bot.login(settings.discord.token)
+        except discord.LoginFailure:
+            fail("Discord refused the token (401). Copy a fresh one from the Bot page of your app.")
+            return EXIT_USAGE
+        targets: list[discord.abc.Snowflake | None] = (
+            [discord.Object(id=g) for g in guild_ids] if guild_ids else [None]
+        )
+        for target in targets:
+            if target is not None:
+                app.bot.tree.copy_global_to(guild=target)
+            synced = await app.bot.tree.sync(guild=target)
+            where = "globally" if target is None else f"to server {target.id}"
+            names = ", ".join(sorted("/" + c.name for c in synced)) or "(none)"
+            print(f"synced {len(synced)} commands {where}: {names}")
+    return 0
