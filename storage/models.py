@@ -194,6 +194,11 @@ class ScheduledTask(Timestamped, Base):
     recurrence_interval: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
     cron_expression: Mapped[str | None] = mapped_column(String(120))
     anchor_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    # Calendar detail the anchor alone cannot carry (it may be a DST- or month-end-moved first
+    # occurrence): local "HH:MM", weekday set "mon,wed", day of month 1-31.
+    time_of_day: Mapped[str | None] = mapped_column(String(5))
+    weekdays: Mapped[str | None] = mapped_column(String(27))
+    day_of_month: Mapped[int | None] = mapped_column(Integer)
     recurrence_count: Mapped[int | None] = mapped_column(Integer)
     runs_done: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     until_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -226,6 +231,9 @@ class TaskRun(Base):
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attempt: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
-    # NULL while claimed and running.
+    # NULL while claimed and running (or waiting to retry).
     outcome: Mapped[str | None] = mapped_column(String(16))
+    # Set while a transiently failed occurrence waits for its next attempt; kept in the database
+    # so the retry survives a restart.
+    retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     detail: Mapped[str | None] = mapped_column(Text)

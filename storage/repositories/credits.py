@@ -6,7 +6,7 @@ the same transaction, so concurrent plays can never overdraw an account or lose 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from sqlalchemy import func, select, update
@@ -82,34 +82,36 @@ class CreditRepository:
         await self._session.flush()
         return balance
 
-    async def add(
+    async def update_balance(
         self,
         account_id: int,
-        delta: int,
+        new_balance: Callable[[int], int],
         reason: LedgerReason,
         now: datetime,
         *,
-        cap: int | None = None,
         task_id: int | None = None,
         command: str | None = None,
         actor_id: int | None = None,
         detail: str | None = None,
+        ledger_unchanged: bool = True,
     ) -> tuple[int, int]:
-        """Add ``delta`` (never above ``cap``, never lowering a balance already above it).
+        """Set the balance to ``new_balance(old)`` and write its ledger row.
 
-        Returns ``(applied delta, new balance)``.  Compare-and-set on the old balance, so a
-        concurrent change makes us re-read instead of overwriting it.
+        The rule (a cap, a refund, a grant) is the caller's; storage only applies it atomically:
+        compare-and-set on the old balance, so a concurrent change makes us re-read and recompute
+        instead of overwriting it.  With ``ledger_unchanged=False`` a change of 0 leaves no ledger
+        row (a recharge of a full account).  Returns ``(applied delta, new balance)``.
         """
         while True:
-            old = await self._balance(account_id)
-            new = old + delta
-            if cap is not None:
-                new = max(old, min(new, cap))
-            new = max(new, 0)
-            if await self._compare_and_set(account_id, old, new, now):
+            old = await self.balance(account_id)
+            new = new_balance(old)
+            if new < 0:
+                raise ValueError(f"account {account_id}: balance {new} would be negative")
+            # An unchanged balance needs no write: the value just read is the current one.
+            if new == old or await self._compare_and_set(account_id, old, new, now):
                 break
         applied = new - old
-        if applied or reason is not LedgerReason.RECHARGE:
+        if applied or ledger_unchanged:
             self._ledger(account_id, applied, new, reason, now, task_id, command, actor_id, detail)
         await self._session.flush()
         return applied, new
@@ -122,16 +124,18 @@ class CreditRepository:
         *,
         actor_id: int | None = None,
         command: str | None = None,
+        detail: str | None = None,
     ) -> tuple[int, int]:
-        while True:
-            old = await self._balance(account_id)
-            if await self._compare_and_set(account_id, old, balance, now):
-                break
-        self._ledger(
-            account_id, balance - old, balance, LedgerReason.SET, now, None, command, actor_id
+        """Set the balance to ``balance``; the ledger row records the difference (even 0)."""
+        return await self.update_balance(
+            account_id,
+            lambda _old: balance,
+            LedgerReason.SET,
+            now,
+            command=command,
+            actor_id=actor_id,
+            detail=detail,
         )
-        await self._session.flush()
-        return balance - old, balance
 
     async def accounts_in_guild(self, guild_id: int) -> Sequence[CreditAccount]:
         result = await self._session.execute(
@@ -161,7 +165,8 @@ class CreditRepository:
         )
         return int(result.scalar_one())
 
-    async def _balance(self, account_id: int) -> int:
+    async def balance(self, account_id: int) -> int:
+        """The current balance, read from the database (not from a loaded row)."""
         result = await self._session.execute(
             select(CreditAccount.balance).where(CreditAccount.id == account_id)
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import GuildSettings, UserSettings
@@ -34,6 +35,19 @@ class GuildSettingsRepository:
         row.updated_at = now
         await self._session.flush()
         return row
+
+    async def mark_recharge_seeded(self, guild_id: int, now: datetime) -> bool:
+        """Set ``daily_recharge_seeded_at`` if still unset; False if someone else already did."""
+        result = await self._session.execute(
+            update(GuildSettings)
+            .where(
+                GuildSettings.guild_id == guild_id,
+                GuildSettings.daily_recharge_seeded_at.is_(None),
+            )
+            .values(daily_recharge_seeded_at=now, updated_at=now)
+            .returning(GuildSettings.guild_id)
+        )
+        return result.scalar_one_or_none() is not None
 
 
 class UserSettingsRepository:

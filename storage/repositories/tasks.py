@@ -62,6 +62,20 @@ class TaskRepository:
         )
         return int(result.scalar_one())
 
+    async def due_in(
+        self, guild_id: int, start: datetime, end: datetime
+    ) -> Sequence[ScheduledTask]:
+        """Active tasks of a server whose next run falls in ``[start, end)``."""
+        result = await self._session.execute(
+            select(ScheduledTask).where(
+                ScheduledTask.guild_id == guild_id,
+                ScheduledTask.status.in_([TaskStatus.PENDING.value, TaskStatus.RUNNING.value]),
+                ScheduledTask.next_run_at >= start,
+                ScheduledTask.next_run_at < end,
+            )
+        )
+        return result.scalars().all()
+
     async def due_before(
         self, horizon: datetime, *, after_id: int = 0, limit: int = 1000
     ) -> Sequence[tuple[int, datetime]]:
@@ -89,6 +103,27 @@ class TaskRepository:
             .returning(ScheduledTask.id)
         )
         return result.scalar_one_or_none() is not None
+
+    async def release_running(self, now: datetime) -> int:
+        """After a crash nothing is running: settle tasks left in ``running``."""
+        running = ScheduledTask.status == TaskStatus.RUNNING.value
+        total = 0
+        for condition, status in (
+            (ScheduledTask.next_run_at.is_not(None), TaskStatus.PENDING),
+            (ScheduledTask.recurrence_type == "none", TaskStatus.FAILED),
+            (ScheduledTask.recurrence_type != "none", TaskStatus.COMPLETED),
+        ):
+            values: dict[str, object] = {"status": status.value, "updated_at": now}
+            if status is not TaskStatus.PENDING:
+                values["finished_at"] = now
+            result = await self._session.execute(
+                update(ScheduledTask)
+                .where(running, condition)
+                .values(**values)
+                .returning(ScheduledTask.id)
+            )
+            total += len(result.all())
+        return total
 
     async def purge_finished(self, before: datetime) -> int:
         result = await self._session.execute(
@@ -141,6 +176,51 @@ class TaskRunRepository:
         )
         run_id = result.scalar_one_or_none()
         return None if run_id is None else await self._session.get(TaskRun, run_id)
+
+    async def finish(self, run_id: int, outcome: RunOutcome, detail: str, now: datetime) -> None:
+        await self._session.execute(
+            update(TaskRun)
+            .where(TaskRun.id == run_id)
+            .values(outcome=outcome.value, detail=detail, finished_at=now, retry_at=None)
+        )
+
+    async def set_retry(self, run_id: int, retry_at: datetime, detail: str) -> None:
+        await self._session.execute(
+            update(TaskRun).where(TaskRun.id == run_id).values(retry_at=retry_at, detail=detail)
+        )
+
+    async def take_retry(self, run_id: int, retry_at: datetime, now: datetime) -> TaskRun | None:
+        """Start the stored retry of a run, once: None if another process took it first."""
+        result = await self._session.execute(
+            update(TaskRun)
+            .where(TaskRun.id == run_id, TaskRun.retry_at == retry_at, TaskRun.outcome.is_(None))
+            .values(retry_at=None, attempt=TaskRun.attempt + 1, started_at=now)
+            .returning(TaskRun.id)
+        )
+        if result.scalar_one_or_none() is None:
+            return None
+        run = await self._session.get(TaskRun, run_id)
+        if run is not None:
+            await self._session.refresh(run)
+        return run
+
+    async def retries_before(self, horizon: datetime) -> Sequence[tuple[int, datetime]]:
+        result = await self._session.execute(
+            select(TaskRun.id, TaskRun.retry_at)
+            .where(TaskRun.outcome.is_(None), TaskRun.retry_at <= horizon)
+            .order_by(TaskRun.retry_at)
+        )
+        return [(row[0], row[1]) for row in result.all() if row[1] is not None]
+
+    async def fail_interrupted(self, now: datetime, detail: str) -> int:
+        """Runs claimed but neither finished nor waiting to retry: a crash interrupted them."""
+        result = await self._session.execute(
+            update(TaskRun)
+            .where(TaskRun.outcome.is_(None), TaskRun.retry_at.is_(None))
+            .values(outcome=RunOutcome.FAILED.value, detail=detail, finished_at=now)
+            .returning(TaskRun.id)
+        )
+        return len(result.all())
 
     async def history(self, task_id: int, limit: int = 10, offset: int = 0) -> Sequence[TaskRun]:
         result = await self._session.execute(

@@ -30,7 +30,11 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
 def test_help_lists_the_commands() -> None:
     """``python -m bot --help`` works and names every subcommand."""
     result = subprocess.run(
-        [sys.executable, "-m", "bot", "--help"], capture_output=True, text=True, cwd=ROOT, timeout=60
+        [sys.executable, "-m", "bot", "--help"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
     )
     assert result.returncode == 0
     for command in ("run", "db", "when", "doctor", "sync"):
@@ -58,7 +62,8 @@ def test_db_upgrade_creates_every_table(clean_env: Path) -> None:
     """``carillon db upgrade`` on an empty data directory makes the SQLite file with all tables."""
     assert main(["db", "upgrade"]) == 0
     with sqlite3.connect(clean_env / "carillon.db") as conn:
-        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        rows = conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
+        tables = {row[0] for row in rows}
     assert {"scheduled_tasks", "task_runs", "credit_ledger", "sounds", "playlists"} <= tables
 
 

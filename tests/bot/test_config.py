@@ -31,7 +31,9 @@ def test_every_key_in_example_has_a_comment() -> None:
 def test_file_then_environment_then_token(tmp_path: Path) -> None:
     """Environment variables override the file; the token comes from DISCORD_TOKEN only."""
     file = tmp_path / "c.toml"
-    file.write_text('data_dir = "/srv/a"\n[credits]\nmax_balance = 50\n[discord]\nowner_ids = [1]\n')
+    file.write_text(
+        'data_dir = "/srv/a"\n[credits]\nmax_balance = 50\n[discord]\nowner_ids = [1]\n'
+    )
     settings = load_settings(
         file,
         env={

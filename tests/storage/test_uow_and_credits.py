@@ -66,23 +66,22 @@ async def test_concurrent_charges_spend_each_credit_once(uow_factory: UnitOfWork
         assert await uow.credits.ledger_sum(account.id) == 0
 
 
-@pytest.mark.parametrize(
-    ("start", "amount", "cap", "applied", "final"),
-    [
-        (10, 100, 100, 90, 100),  # lifted to the cap, not above
-        (100, 100, 100, 0, 100),  # already full
-        (150, 100, 100, 0, 150),  # above the cap (admin set): not lowered
-        (0, 30, 100, 30, 30),
-    ],
-)
-async def test_recharge_is_capped(
-    uow_factory: UnitOfWorkFactory, start: int, amount: int, cap: int, applied: int, final: int
+@pytest.mark.parametrize(("start", "target", "ledger_rows"), [(10, 100, 2), (100, 100, 1)])
+async def test_update_balance_applies_the_callers_rule(
+    uow_factory: UnitOfWorkFactory, start: int, target: int, ledger_rows: int
 ) -> None:
-    """A recharge adds up to the maximum and never lowers a balance."""
+    """update_balance applies new_balance(old) and ledgers it (no row when unchanged)."""
     async with uow_factory() as uow:
         account = await uow.credits.get_or_open(1, 2, start, NOW)
-        result = await uow.credits.add(account.id, amount, LedgerReason.RECHARGE, NOW, cap=cap)
+        result = await uow.credits.update_balance(
+            account.id,
+            lambda old: max(old, target),
+            LedgerReason.RECHARGE,
+            NOW,
+            ledger_unchanged=False,
+        )
         await uow.commit()
-    assert result == (applied, final)
+    assert result == (target - start, target)
     async with uow_factory() as uow:
-        assert await uow.credits.ledger_sum(account.id) == final
+        assert await uow.credits.ledger_sum(account.id) == target
+        assert len(await uow.credits.ledger(account.id)) == ledger_rows

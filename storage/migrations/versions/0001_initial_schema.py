@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-27 03:27:15.996679
+Create Date: 2026-11-27
 """
 
 from __future__ import annotations
@@ -87,6 +87,9 @@ def upgrade() -> None:
         sa.Column("recurrence_interval", sa.Integer(), nullable=False),
         sa.Column("cron_expression", sa.String(length=120), nullable=True),
         sa.Column("anchor_at", storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("time_of_day", sa.String(length=5), nullable=True),
+        sa.Column("weekdays", sa.String(length=27), nullable=True),
+        sa.Column("day_of_month", sa.Integer(), nullable=True),
         sa.Column("recurrence_count", sa.Integer(), nullable=True),
         sa.Column("runs_done", sa.Integer(), nullable=False),
         sa.Column("until_at", storage.types.UTCDateTime(timezone=True), nullable=True),
@@ -204,6 +207,7 @@ def upgrade() -> None:
         sa.Column("finished_at", storage.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("attempt", sa.Integer(), nullable=False),
         sa.Column("outcome", sa.String(length=16), nullable=True),
+        sa.Column("retry_at", storage.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("detail", sa.Text(), nullable=True),
         sa.CheckConstraint(
             "outcome IS NULL OR outcome IN ('succeeded', 'failed', 'skipped', 'missed')",
@@ -218,6 +222,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_task_runs")),
         sa.UniqueConstraint("task_id", "due_at", name=op.f("uq_task_runs_task_id_due_at")),
     )
+    with op.batch_alter_table("task_runs", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_task_runs_retry_at"), ["retry_at"], unique=False)
+
     op.create_table(
         "playlist_items",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -253,6 +260,9 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_playlist_items_sound_id"))
 
     op.drop_table("playlist_items")
+    with op.batch_alter_table("task_runs", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_task_runs_retry_at"))
+
     op.drop_table("task_runs")
     op.drop_table("sounds")
     with op.batch_alter_table("credit_ledger", schema=None) as batch_op:

@@ -1,0 +1,477 @@
+"""The task service: every use case on tasks, with ownership, limits and validation.
+
+Users reach only their own tasks; admins reach all of their server's; nobody reaches another
+server's.  Each method is one unit of work.  When a task's next run changes, the runner is told
+(``TaskListener``) so an occurrence inside its window is armed at once.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from typing import Any, Protocol
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.errors import NotFoundError, PermissionDenied, ValidationError
+from bot.playback import PlaybackPort
+from bot.scheduling.describe import describe, dst_warnings
+from bot.scheduling.recurrence import Recurrence
+from bot.scheduling.zones import resolve_zone
+from bot.tasks.model import RunView, TaskView, recurrence_fields
+from bot.tasks.params import validate_parameters
+from bot.tasks.policy import GuildPolicy, policy_for
+from storage.enums import OnBusy, RecurrenceType, TaskStatus, TaskType
+from storage.models import ScheduledTask
+from storage.uow import UnitOfWork, UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+DAILY_RECHARGE_NAME = "Daily credit recharge"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is asking: a member, or an admin of the server (Manage Server, admin role, owner)."""
+
+    user_id: int
+    is_admin: bool = False
+
+
+SYSTEM = Actor(user_id=0, is_admin=True)  # the bot itself (seeding, internal calls)
+
+
+class TaskListener(Protocol):
+    def task_changed(self, task_id: int, next_run_at: datetime | None) -> None: ...
+
+
+@dataclass(frozen=True)
+class Preview:
+    description: str
+    timezone: str
+    next_runs: list[datetime]
+    warnings: list[str]
+
+
+class SchedulerService:
+    def __init__(
+        self,
+        db_session_factory: UnitOfWorkFactory,
+        player_service: PlaybackPort | None = None,
+        *,
+        settings: Settings,
+        clock: Clock,
+        listener: TaskListener | None = None,
+    ) -> None:
+        self._uow = db_session_factory
+        self.player_service = player_service
+        self._settings = settings
+        self._clock = clock
+        self.listener = listener
+
+    # ----------------------------------------------------------------- creation and preview
+
+    async def create_task(
+        self,
+        *,
+        guild_id: int,
+        name: str,
+        task_type: TaskType | str,
+        parameters: Mapping[str, Any],
+        user_id: int | None,
+        timezone: str | None = None,
+        scheduled_at: datetime | None = None,
+        recurrence_type: RecurrenceType | str = RecurrenceType.NONE,
+        cron_expression: str | None = None,
+        recurrence_count: int | None = None,
+        recurrence: Recurrence | None = None,
+        on_busy: OnBusy | str = OnBusy.QUEUE,
+        actor: Actor | None = None,
+    ) -> TaskView:
+        """Create a user task (``user_id``) or a system task (``user_id=None``, admins only).
+
+        The schedule is either ``recurrence`` (from the time language) or the original design's
+        fields: ``scheduled_at`` (the first run), ``recurrence_type``, ``cron_expression``,
+        ``recurrence_count`` in ``timezone``.
+        """
+        actor = actor or (Actor(user_id) if user_id is not None else SYSTEM)
+        kind = TaskType(task_type)
+        now = self._clock.now()
+        if user_id is None and not actor.is_admin:
+            raise PermissionDenied("Only server admins can create system tasks.")
+        if kind is TaskType.CREDIT_RECHARGE and (user_id is not None or not actor.is_admin):
+            raise PermissionDenied("Credit recharges are system tasks: only admins create them.")
+        if recurrence is None:
+            recurrence = self._recurrence_from_fields(
+                scheduled_at,
+                timezone,
+                RecurrenceType(recurrence_type),
+                cron_expression,
+                recurrence_count,
+                now,
+            )
+        name = name.strip()
+        async with self._uow() as uow:
+            policy = policy_for(await uow.guilds.get(guild_id), self._settings)
+            self._check_name(name, policy)
+            self._check_schedule(recurrence, now, policy, admin=user_id is None or actor.is_admin)
+            if user_id is not None:
+                active = await uow.tasks.count_active_for_owner(guild_id, user_id)
+                if active >= policy.max_pending_tasks_per_user:
+                    raise ValidationError(
+                        f"You already have {active} active tasks in this server (the limit is "
+                        f"{policy.max_pending_tasks_per_user}); cancel one with /tasks cancel."
+                    )
+            params = await validate_parameters(
+                uow, guild_id, kind, parameters, self._settings.limits
+            )
+            row = ScheduledTask(
+                guild_id=guild_id,
+                owner_id=user_id,
+                task_type=kind.value,
+                name=name,
+                parameters=params,
+                runs_done=0,
+                next_run_at=recurrence.anchor,
+                status=TaskStatus.PENDING.value,
+                on_busy=OnBusy(on_busy).value,
+                consecutive_failures=0,
+                created_at=now,
+                updated_at=now,
+                **recurrence_fields(recurrence),
+            )
+            await uow.tasks.add(row)
+            await uow.commit()
+            view = TaskView.of(row)
+        log.info(
+            "task %s created guild=%s owner=%s type=%s next=%s",
+            view.id,
+            guild_id,
+            user_id,
+            kind.value,
+            view.next_run_at,
+        )
+        self._changed(view)
+        return view
+
+    async def preview(
+        self,
+        guild_id: int,
+        recurrence: Recurrence,
+        count: int = 3,
+        exclude_task_id: int | None = None,
+    ) -> Preview:
+        """Description, zone, next runs, DST warnings, and same-minute clashes in this server."""
+        runs = list(itertools.islice(recurrence.occurrences(after=self._clock.now()), count))
+        warnings = dst_warnings(recurrence, runs)
+        async with self._uow() as uow:
+            for run in runs:
+                minute = run.replace(second=0, microsecond=0)
+                clashes = await uow.tasks.due_in(guild_id, minute, minute + timedelta(minutes=1))
+                names = [t.name for t in clashes if t.id != exclude_task_id]
+                if names:
+                    warnings.append(
+                        f"{run:%Y-%m-%d %H:%M}: also due then in this server: {', '.join(names)} "
+                        "(one plays after the other, as each task's on_busy says)."
+                    )
+        return Preview(describe(recurrence), recurrence.timezone, runs, warnings)
+
+    # ----------------------------------------------------------------- reading
+
+    async def get_task(self, guild_id: int, task_id: int, actor: Actor) -> TaskView:
+        async with self._uow() as uow:
+            return TaskView.of(await self._reach(uow, guild_id, task_id, actor))
+
+    async def list_tasks(
+        self,
+        guild_id: int,
+        actor: Actor,
+        *,
+        owner_id: int | None = None,
+        everyone: bool = False,
+        system_only: bool = False,
+        status: TaskStatus | None = None,
+        limit: int = 25,
+        offset: int = 0,
+    ) -> list[TaskView]:
+        """The caller's tasks; admins may ask for everyone's, one member's, or system tasks."""
+        if (
+            everyone or system_only or (owner_id not in (None, actor.user_id))
+        ) and not actor.is_admin:
+            raise PermissionDenied("Only server admins can see other members' and system tasks.")
+        if not (everyone or system_only) and owner_id is None:
+            owner_id = actor.user_id
+        async with self._uow() as uow:
+            rows = await uow.tasks.list(
+                guild_id,
+                owner_id=None if everyone else owner_id,
+                system_only=system_only,
+                statuses=() if status is None else (status,),
+                limit=limit,
+                offset=offset,
+            )
+            return [TaskView.of(row) for row in rows]
+
+    async def get_user_tasks(
+        self, user_id: int, status: TaskStatus | None = None, limit: int = 25, *, guild_id: int
+    ) -> list[TaskView]:
+        """The original design's name for a member's own task list."""
+        return await self.list_tasks(guild_id, Actor(user_id), status=status, limit=limit)
+
+    async def history(
+        self, guild_id: int, task_id: int, actor: Actor, limit: int = 10, offset: int = 0
+    ) -> list[RunView]:
+        async with self._uow() as uow:
+            await self._reach(uow, guild_id, task_id, actor)
+            return [RunView.of(r) for r in await uow.runs.history(task_id, limit, offset)]
+
+    # ----------------------------------------------------------------- changing
+
+    async def cancel_task(
+        self, task_id: int, *, guild_id: int | None = None, actor: Actor = SYSTEM
+    ) -> TaskView:
+        return await self._set_status(task_id, guild_id, actor, TaskStatus.CANCELLED)
+
+    async def pause_task(self, task_id: int, *, guild_id: int, actor: Actor) -> TaskView:
+        return await self._set_status(task_id, guild_id, actor, TaskStatus.PAUSED)
+
+    async def resume_task(self, task_id: int, *, guild_id: int, actor: Actor) -> TaskView:
+        return await self._set_status(task_id, guild_id, actor, TaskStatus.PENDING)
+
+    async def edit_task(
+        self,
+        task_id: int,
+        *,
+        guild_id: int,
+        actor: Actor,
+        name: str | None = None,
+        recurrence: Recurrence | None = None,
+        parameters: Mapping[str, Any] | None = None,
+        on_busy: OnBusy | None = None,
+    ) -> TaskView:
+        now = self._clock.now()
+        async with self._uow() as uow:
+            row = await self._reach(uow, guild_id, task_id, actor)
+            if TaskStatus(row.status).finished:
+                raise ValidationError(f"Task #{task_id} is {row.status}; create a new one instead.")
+            policy = policy_for(await uow.guilds.get(guild_id), self._settings)
+            if name is not None:
+                self._check_name(name.strip(), policy)
+                row.name = name.strip()
+            if recurrence is not None:
+                admin = row.owner_id is None or actor.is_admin
+                self._check_schedule(recurrence, now, policy, admin=admin)
+                for key, value in recurrence_fields(recurrence).items():
+                    setattr(row, key, value)
+                row.runs_done = 0
+                if row.status != TaskStatus.PAUSED.value:
+                    row.next_run_at = recurrence.anchor
+            if parameters is not None:
+                merged = {**row.parameters, **parameters}
+                row.parameters = await validate_parameters(
+                    uow, guild_id, TaskType(row.task_type), merged, self._settings.limits
+                )
+            if on_busy is not None:
+                row.on_busy = on_busy.value
+            row.updated_at = now
+            await uow.commit()
+            view = TaskView.of(row)
+        self._changed(view)
+        return view
+
+    async def ensure_guild(self, guild_id: int) -> TaskView | None:
+        """Seed the server's "Daily credit recharge" (00:00 in its zone) exactly once, ever."""
+        now = self._clock.now()
+        async with self._uow() as uow:
+            settings_row = await uow.guilds.get_or_create(guild_id, now)
+            if settings_row.daily_recharge_seeded_at is not None:
+                return None
+            if not await uow.guilds.mark_recharge_seeded(guild_id, now):
+                return None  # another process seeded it between our read and write
+            zone = settings_row.timezone or self._settings.default_timezone
+            recurrence = _daily_midnight(now, zone)
+            row = ScheduledTask(
+                guild_id=guild_id,
+                owner_id=None,
+                task_type=TaskType.CREDIT_RECHARGE.value,
+                name=DAILY_RECHARGE_NAME,
+                parameters={"user_id": None, "amount": None},
+                runs_done=0,
+                next_run_at=recurrence.anchor,
+                status=TaskStatus.PENDING.value,
+                on_busy=OnBusy.QUEUE.value,
+                consecutive_failures=0,
+                created_at=now,
+                updated_at=now,
+                **recurrence_fields(recurrence),
+            )
+            await uow.tasks.add(row)
+            await uow.commit()
+            view = TaskView.of(row)
+        log.info("seeded daily credit recharge task %s for guild %s", view.id, guild_id)
+        self._changed(view)
+        return view
+
+    # ----------------------------------------------------------------- internals
+
+    async def _set_status(
+        self, task_id: int, guild_id: int | None, actor: Actor, status: TaskStatus
+    ) -> TaskView:
+        now = self._clock.now()
+        async with self._uow() as uow:
+            if guild_id is None:
+                row = await uow.tasks.get(task_id)
+                if row is None:
+                    raise NotFoundError(f"There is no task #{task_id}.")
+            else:
+                row = await self._reach(uow, guild_id, task_id, actor)
+            current = TaskStatus(row.status)
+            if current.finished:
+                raise ValidationError(f"Task #{task_id} is already {current.value}.")
+            if status is TaskStatus.PAUSED and current is TaskStatus.PAUSED:
+                raise ValidationError(f"Task #{task_id} is already paused; /tasks resume it.")
+            if status is TaskStatus.PENDING:
+                if current is not TaskStatus.PAUSED:
+                    raise ValidationError(f"Task #{task_id} is not paused.")
+                # Occurrences that fell while paused are skipped, not caught up.
+                upcoming = TaskView.of(row).recurrence.next_after(now)
+                if upcoming is None:
+                    raise ValidationError(
+                        f"Task #{task_id} has no run left after now; schedule a new one."
+                    )
+                row.next_run_at = upcoming
+                row.consecutive_failures = 0
+            if status is TaskStatus.CANCELLED:
+                row.next_run_at = None
+                row.finished_at = now
+            row.status = status.value
+            row.updated_at = now
+            await uow.commit()
+            view = TaskView.of(row)
+        log.info("task %s %s by %s", task_id, status.value, actor.user_id)
+        self._changed(view)
+        return view
+
+    async def _reach(
+        self, uow: UnitOfWork, guild_id: int, task_id: int, actor: Actor
+    ) -> ScheduledTask:
+        """The task if the actor may see it; otherwise the same "not found" as a missing one."""
+        row = await uow.tasks.get(task_id)
+        visible = (
+            row is not None
+            and row.guild_id == guild_id
+            and (actor.is_admin or (row.owner_id is not None and row.owner_id == actor.user_id))
+        )
+        if not visible or row is None:
+            raise NotFoundError(
+                f"You have no task #{task_id} in this server; /tasks list shows yours."
+            )
+        return row
+
+    def _check_name(self, name: str, policy: GuildPolicy) -> None:
+        if not name:
+            raise ValidationError("A task needs a name.")
+        if len(name) > policy.max_name_length:
+            raise ValidationError(
+                f"Task names are at most {policy.max_name_length} characters "
+                f"(this one has {len(name)})."
+            )
+
+    def _check_schedule(
+        self, recurrence: Recurrence, now: datetime, policy: GuildPolicy, *, admin: bool
+    ) -> None:
+        first = recurrence.anchor
+        if first <= now:
+            raise ValidationError("That time has already passed; pick a time in the future.")
+        if recurrence.is_once and first - now > timedelta(days=policy.horizon_days):
+            years = policy.horizon_days / 365.25
+            raise ValidationError(
+                f"That is too far ahead: tasks can be at most {years:.0f} years out."
+            )
+        if not recurrence.is_once:
+            gap = shortest_gap(recurrence)
+            minimum = timedelta(
+                seconds=self._settings.limits.min_interval_admin_s
+                if admin
+                else policy.min_interval_user_s
+            )
+            if gap is not None and gap < minimum:
+                raise ValidationError(
+                    f"Runs would be {_span(gap)} apart; the shortest interval allowed is "
+                    f"{_span(minimum)}."
+                )
+
+    def _recurrence_from_fields(
+        self,
+        scheduled_at: datetime | None,
+        timezone: str | None,
+        kind: RecurrenceType,
+        cron_expression: str | None,
+        count: int | None,
+        now: datetime,
+    ) -> Recurrence:
+        zone_name = timezone or self._settings.default_timezone
+        zone = resolve_zone(zone_name)
+        zone_name = str(zone.key)
+        if kind is RecurrenceType.CRON:
+            if not cron_expression:
+                raise ValidationError("A cron schedule needs a cron expression, e.g. 0 9 * * 1-5.")
+            probe = Recurrence(
+                RecurrenceType.CRON, scheduled_at or now, zone_name, cron=cron_expression
+            )
+            first = probe.next_after(scheduled_at or now)
+            if first is None:
+                raise ValidationError(f"The cron expression {cron_expression!r} never fires.")
+            return Recurrence(RecurrenceType.CRON, first, zone_name, cron=probe.cron, count=count)
+        if scheduled_at is None:
+            raise ValidationError("A task needs a first run time.")
+        if scheduled_at.tzinfo is None:
+            scheduled_at = scheduled_at.replace(tzinfo=zone)
+        local = scheduled_at.astimezone(zone)
+        if kind is RecurrenceType.NONE:
+            return Recurrence.once(scheduled_at, zone_name)
+        return Recurrence(
+            kind,
+            scheduled_at,
+            zone_name,
+            time_of_day=local.time().replace(microsecond=0) if kind not in _ELAPSED else None,
+            weekdays=(local.weekday(),) if kind is RecurrenceType.WEEKLY else (),
+            day_of_month=local.day
+            if kind in (RecurrenceType.MONTHLY, RecurrenceType.YEARLY)
+            else None,
+            count=count,
+        )
+
+    def _changed(self, view: TaskView) -> None:
+        if self.listener is not None:
+            active = view.status in (TaskStatus.PENDING, TaskStatus.RUNNING)
+            self.listener.task_changed(view.id, view.next_run_at if active else None)
+
+
+_ELAPSED = frozenset({RecurrenceType.HOURLY})
+
+
+def shortest_gap(recurrence: Recurrence, sample: int = 50) -> timedelta | None:
+    """The smallest distance between consecutive runs among the first ``sample``."""
+    runs = list(itertools.islice(recurrence.occurrences(), sample))
+    gaps = [b - a for a, b in itertools.pairwise(runs)]
+    return min(gaps) if gaps else None
+
+
+def _span(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    if minutes < 60:
+        return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    hours, rest = divmod(minutes, 60)
+    return f"{hours} h {rest} min" if rest else f"{hours} hour{'s' if hours != 1 else ''}"
+
+
+def _daily_midnight(now: datetime, zone_name: str) -> Recurrence:
+    """Every day at 00:00 in ``zone_name``, from the next midnight."""
+    probe = Recurrence(RecurrenceType.DAILY, now, zone_name, time_of_day=time(0, 0))
+    first = probe.next_after(now)
+    assert first is not None
+    return Recurrence(RecurrenceType.DAILY, first, zone_name, time_of_day=time(0, 0))
