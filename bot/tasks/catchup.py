@@ -48,7 +48,8 @@ def plan_catch_up(
     ``allowance`` None means unlimited.
     """
     if first_due > now:
-        return CatchUpPlan(run_due=None, next_due=first_due)
+        # Claimed ahead of its due time (the runner's lead): simply this occurrence, on time.
+        return CatchUpPlan(run_due=first_due, next_due=next_after(first_due))
     missed: list[datetime] = []
     collapsed: list[datetime] = []
     missed_total = 0

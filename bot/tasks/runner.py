@@ -11,6 +11,9 @@
 * **Lateness.** :mod:`bot.tasks.catchup` decides what runs late, what collapses into one run, and
   what is recorded as ``missed``.  APScheduler's own misfire handling is switched off
   (``misfire_grace_time=None``): its 1-second default would silently drop late jobs.
+* **Claim ahead, start on time.** An occurrence is claimed ``lead_s`` before it is due, together
+  with everything else due then (one transaction per burst), and started at its due time from
+  memory, so a burst of a thousand starts within milliseconds of its due time.
 * **Retries.** Transient failures wait ``retry_backoff_s`` and try the same occurrence again while
   inside the allowance; the pending retry is stored on the run row, so it survives a restart.
 """
@@ -19,8 +22,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Coroutine, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
@@ -30,7 +33,7 @@ from sqlalchemy.exc import OperationalError
 from bot.clock import Clock
 from bot.config import SchedulerSettings
 from bot.errors import CarillonError, TransientPlaybackError
-from bot.tasks.catchup import plan_catch_up
+from bot.tasks.claiming import Claim, claim_batch
 from bot.tasks.handlers import HandlerResult, TaskHandler
 from bot.tasks.model import TaskView, allowance_for
 from storage.enums import RunOutcome, TaskStatus, TaskType
@@ -39,8 +42,10 @@ from storage.uow import UnitOfWorkFactory
 log = logging.getLogger(__name__)
 
 REFILL_PAGE = 1000
+CLAIM_BATCH = 500
 DB_CONCURRENCY = 8  # transactions at once; more only queue on SQLite's single writer
 CLAIM_ATTEMPTS = 5  # SQLite may answer "database is locked" to a losing writer: try again
+LEAD = timedelta(seconds=2)  # claim this long before the due time
 
 
 class Notifier(Protocol):
@@ -68,22 +73,6 @@ class CatchUpReport:
         )
 
 
-@dataclass(frozen=True)
-class Claim:
-    task: TaskView
-    run_id: int
-    due_at: datetime
-    attempt: int
-    late: bool = False
-
-
-@dataclass
-class _Counters:
-    missed: int = 0
-    expired: int = 0
-    claims: list[Claim] = field(default_factory=list)
-
-
 class TaskRunner:
     def __init__(
         self,
@@ -104,8 +93,13 @@ class TaskRunner:
         self._armed: dict[int, datetime] = {}
         self._retries: dict[int, datetime] = {}
         self._inflight: set[asyncio.Task[Any]] = set()
+        self._pending: list[tuple[int, datetime]] = []
+        self._batcher: asyncio.Task[None] | None = None
+        self._timers: dict[int, tuple[asyncio.TimerHandle, Claim]] = {}
         self._db_slots = asyncio.Semaphore(DB_CONCURRENCY)
         self.last_start = CatchUpReport()
+        # Called as each occurrence starts (the benchmark measures due-to-start latency with it).
+        self.on_start: Callable[[Claim, datetime], None] | None = None
 
     # ----------------------------------------------------------------- lifecycle
 
@@ -142,6 +136,11 @@ class TaskRunner:
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
             self._scheduler = None
+        for handle, _claim in self._timers.values():
+            handle.cancel()  # claimed ahead, not started: the next start runs them on time
+        self._timers.clear()
+        if self._batcher is not None:
+            self._batcher.cancel()
         for task in list(self._inflight):
             task.cancel()
         if self._inflight:
@@ -195,13 +194,42 @@ class TaskRunner:
         self._armed[task_id] = due
         if self._scheduler is not None:
             self._scheduler.add_job(
-                self._spawn_fire,
+                self._prepare,
                 "date",
-                run_date=due,
+                run_date=due - LEAD,
                 args=(task_id, due),
                 id=f"task-{task_id}",
                 replace_existing=True,
             )
+
+    async def _prepare(self, task_id: int, due: datetime) -> None:
+        """An APScheduler job, ``LEAD`` before ``due``: join the next batch claim."""
+        self._pending.append((task_id, due))
+        if self._batcher is None or self._batcher.done():
+            self._batcher = asyncio.get_running_loop().create_task(
+                self._claim_pending(), name="claim-batch"
+            )
+
+    async def _claim_pending(self) -> None:
+        # APScheduler submits every job due in one pass before any of them runs; one yield lets
+        # the whole burst join this batch.
+        await asyncio.sleep(0)
+        while self._pending:
+            items, self._pending = self._pending, []
+            for claim in await self._claim_all(items):
+                self._start_on_time(claim)
+
+    def _start_on_time(self, claim: Claim) -> None:
+        delay = (claim.due_at - self._clock.now()).total_seconds()
+        if delay <= 0:
+            self._start(claim)
+            return
+        handle = asyncio.get_running_loop().call_later(delay, self._start_from_timer, claim)
+        self._timers[claim.run_id] = (handle, claim)
+
+    def _start_from_timer(self, claim: Claim) -> None:
+        self._timers.pop(claim.run_id, None)
+        self._start(claim)
 
     def _unarm(self, task_id: int) -> None:
         if self._armed.pop(task_id, None) is not None and self._scheduler is not None:
@@ -222,54 +250,56 @@ class TaskRunner:
             )
 
     async def fire_due(self) -> int:
-        """Fire everything armed that is due by the clock (what the scheduler does, for tests)."""
+        """Claim and start everything armed that is due by the clock (tests drive time so)."""
         now = self._clock.now()
-        fired = 0
-        for task_id, due in sorted(self._armed.items(), key=lambda item: item[1]):
-            if due <= now:
-                await self.fire(task_id, due)
-                fired += 1
-        for run_id, retry_at in sorted(self._retries.items(), key=lambda item: item[1]):
+        due = sorted(
+            ((task_id, at) for task_id, at in self._armed.items() if at <= now),
+            key=lambda item: item[1],
+        )
+        claims = await self._claim_all(due)
+        for claim in claims:
+            self._start(claim)
+        for handle, claim in list(self._timers.values()):
+            if claim.due_at <= now:  # claimed ahead; its timer runs on the real clock
+                handle.cancel()
+                self._start_from_timer(claim)
+        retries = sorted(self._retries.items(), key=lambda item: item[1])
+        for run_id, retry_at in retries:
             if retry_at <= now:
                 await self.retry(run_id, retry_at)
-                fired += 1
-        return fired
-
-    # ----------------------------------------------------------------- firing
+        return len(claims)
 
     async def fire(self, task_id: int, due_at: datetime) -> Claim | None:
         """Claim the occurrence due at ``due_at`` and start it; None if it was not ours to run."""
-        if self._armed.get(task_id) == due_at:
-            del self._armed[task_id]
-        counters = _Counters()
-        claim = await self._claim(task_id, due_at, counters)
-        if claim is not None:
+        claims = await self._claim_all([(task_id, due_at)])
+        for claim in claims:
             self._start(claim)
-        return claim
+        return claims[0] if claims else None
 
     async def catch_up(self) -> CatchUpReport:
-        """Settle runs a crash interrupted, then claim every overdue occurrence; log a summary."""
+        """Settle what a crash interrupted, then claim every overdue occurrence; log a summary."""
         now = self._clock.now()
         report = CatchUpReport(at=now)
         async with self._db_slots, self._uow() as uow:
             report.interrupted = await uow.runs.fail_interrupted(
                 now, "interrupted by a restart; not run again so it cannot play twice"
             )
-            await uow.tasks.release_running(now)
+            waiting = await uow.runs.claimed_not_started(after=now)
+            await uow.tasks.release_running(now, keep={task_id for _, task_id, _ in waiting})
+            rows = await uow.tasks.get_many({task_id for _, task_id, _ in waiting})
             await uow.commit()
+        for run_id, task_id, due in waiting:  # claimed ahead before the stop: start on time
+            if task_id in rows:
+                self._start_on_time(Claim(TaskView.of(rows[task_id]), run_id, due))
         after_id = 0
         while True:
             async with self._uow() as uow:
                 page = await uow.tasks.due_before(now, after_id=after_id, limit=REFILL_PAGE)
-            for task_id, due in page:
-                counters = _Counters()
-                claim = await self._claim(task_id, due, counters)
-                report.overdue_tasks += 1
-                report.missed += counters.missed
-                report.expired += counters.expired
-                if claim is not None:
-                    report.ran_late += 1
+            for start in range(0, len(page), CLAIM_BATCH):
+                batch = await self._claim_batch(list(page[start : start + CLAIM_BATCH]), report)
+                for claim in batch:
                     self._start(claim)
+            report.overdue_tasks += len(page)
             if len(page) < REFILL_PAGE:
                 break
             after_id = page[-1][0]
@@ -277,85 +307,38 @@ class TaskRunner:
         log.info("start-up catch-up: %s", report.summary())
         return report
 
-    async def _claim(self, task_id: int, due_at: datetime, counters: _Counters) -> Claim | None:
+    async def _claim_all(self, items: list[tuple[int, datetime]]) -> list[Claim]:
+        claims: list[Claim] = []
+        for start in range(0, len(items), CLAIM_BATCH):
+            claims.extend(await self._claim_batch(items[start : start + CLAIM_BATCH], None))
+        return claims
+
+    async def _claim_batch(
+        self, items: list[tuple[int, datetime]], report: CatchUpReport | None
+    ) -> list[Claim]:
+        """Claim a batch in one transaction, retrying when SQLite says another writer won."""
+        for task_id, due in items:
+            if self._armed.get(task_id) == due:
+                del self._armed[task_id]
         for attempt in range(1, CLAIM_ATTEMPTS + 1):
             try:
-                async with self._db_slots:
-                    return await self._claim_once(task_id, due_at, counters)
+                async with self._db_slots, self._uow() as uow:
+                    now = self._clock.now()
+                    batch = await claim_batch(uow, items, now, self._settings.lateness)
+                    await uow.commit()
+                break
             except OperationalError as exc:
                 if attempt == CLAIM_ATTEMPTS:
-                    log.error("could not claim task %s due %s: %s", task_id, due_at, exc)
-                    return None
+                    log.error("could not claim %d occurrence(s): %s", len(items), exc)
+                    return []
                 await asyncio.sleep(0.05 * attempt)
-        return None
-
-    async def _claim_once(
-        self, task_id: int, due_at: datetime, counters: _Counters
-    ) -> Claim | None:
-        now = self._clock.now()
-        async with self._uow() as uow:
-            row = await uow.tasks.get(task_id)
-            if row is None or row.next_run_at != due_at:
-                return None  # stale job: already claimed, moved or deleted
-            if row.status not in (TaskStatus.PENDING.value, TaskStatus.RUNNING.value):
-                return None
-            task = TaskView.of(row)
-            recurrence = task.recurrence
-            plan = plan_catch_up(
-                due_at,
-                now,
-                allowance_for(task.task_type, self._settings.lateness),
-                recurrence.next_after,
-            )
-            for missed in plan.missed:
-                await uow.runs.record(
-                    task_id,
-                    missed,
-                    RunOutcome.MISSED,
-                    f"missed: {_late(now - missed)} late, beyond the lateness allowance",
-                    now,
-                )
-            for collapsed in plan.collapsed:
-                await uow.runs.record(
-                    task_id,
-                    collapsed,
-                    RunOutcome.MISSED,
-                    f"collapsed into the catch-up run due {plan.run_due:%Y-%m-%d %H:%M} UTC",
-                    now,
-                )
-            counters.missed += plan.missed_total + len(plan.collapsed)
-            next_due = plan.next_due
-            if plan.run_due is None:
-                values: dict[str, object] = {"next_run_at": next_due, "updated_at": now}
-                if next_due is None:
-                    expired = task.recurrence.is_once
-                    values["status"] = (
-                        TaskStatus.EXPIRED.value if expired else TaskStatus.COMPLETED.value
-                    )
-                    values["finished_at"] = now
-                    values["last_error"] = "its time passed while the bot was offline"
-                    counters.expired += int(expired)
-                if not await uow.tasks.advance(task_id, due_at, values):
-                    return None
-                await uow.commit()
-                self.task_changed(task_id, next_due)
-                return None
-            run = await uow.runs.claim(task_id, plan.run_due, now)
-            if run is None:
-                return None
-            count = recurrence.count
-            if count is not None and task.runs_done + 1 >= count:
-                next_due = None  # this is the last counted occurrence
-            claimed = await uow.tasks.advance(
-                task_id,
-                due_at,
-                {"next_run_at": next_due, "status": TaskStatus.RUNNING.value, "updated_at": now},
-            )
-            if not claimed:
-                return None
-            await uow.commit()
-        self.task_changed(task_id, next_due)
-        return Claim(task, run.id, plan.run_due, attempt=1, late=plan.run_due < now)
+        for task_id, next_due in batch.moved.items():
+            self.task_changed(task_id, next_due)
+        if report is not None:
+            report.missed += batch.missed
+            report.expired += batch.expired
+            report.ran_late += len(batch.claims)
+        return batch.claims
 
     async def retry(self, run_id: int, retry_at: datetime) -> Claim | None:
         """Take the stored retry of a run (once, whoever gets there first) and run it."""
@@ -381,6 +364,9 @@ class TaskRunner:
 
     async def _execute(self, claim: Claim) -> None:
         task = claim.task
+        started = self._clock.now()
+        if self.on_start is not None:
+            self.on_start(claim, started)
         try:
             result = await self._handlers[task.task_type].execute(task, claim.due_at)
         except TransientPlaybackError as exc:
@@ -392,7 +378,7 @@ class TaskRunner:
         except Exception:
             log.exception("task %s (run %s) failed unexpectedly", task.id, claim.run_id)
             result = HandlerResult(RunOutcome.FAILED, "internal error; it has been logged")
-        await self._finish(claim, result)
+        await self._finish(claim, result, started)
 
     async def _schedule_retry(self, claim: Claim, message: str) -> bool:
         backoff = self._settings.retry_backoff_s
@@ -419,7 +405,9 @@ class TaskRunner:
         self._arm_retry(claim.run_id, retry_at)
         return True
 
-    async def _finish(self, claim: Claim, result: HandlerResult) -> None:
+    async def _finish(
+        self, claim: Claim, result: HandlerResult, started: datetime | None = None
+    ) -> None:
         now = self._clock.now()
         task = claim.task
         outcome, detail = result.outcome, result.detail
@@ -428,7 +416,7 @@ class TaskRunner:
             if result.apply is not None:
                 detail = await result.apply(uow)
             row = await uow.tasks.get(task.id)
-            await uow.runs.finish(claim.run_id, outcome, detail, now)
+            await uow.runs.finish(claim.run_id, outcome, detail, now, started)
             if row is not None:
                 row.runs_done += 1
                 if outcome is RunOutcome.FAILED:
@@ -498,9 +486,6 @@ class TaskRunner:
         if not task.cancelled() and task.exception() is not None:
             log.error("background job %s failed", task.get_name(), exc_info=task.exception())
 
-    async def _spawn_fire(self, task_id: int, due: datetime) -> None:
-        await self.fire(task_id, due)
-
     async def _spawn_retry(self, run_id: int, retry_at: datetime) -> None:
         await self.retry(run_id, retry_at)
 
@@ -509,12 +494,3 @@ class TaskRunner:
 
     async def _spawn_maintenance(self) -> None:
         await self.maintenance()
-
-
-def _late(delta: timedelta) -> str:
-    seconds = int(delta.total_seconds())
-    if seconds < 120:
-        return f"{seconds} s"
-    if seconds < 7200:
-        return f"{seconds // 60} min"
-    return f"{seconds // 3600} h"

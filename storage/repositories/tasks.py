@@ -25,6 +25,15 @@ class TaskRepository:
     async def get(self, task_id: int) -> ScheduledTask | None:
         return await self._session.get(ScheduledTask, task_id)
 
+    async def get_many(self, task_ids: Collection[int]) -> dict[int, ScheduledTask]:
+        """Several tasks in one query (the runner claims a burst in one transaction)."""
+        if not task_ids:
+            return {}
+        result = await self._session.execute(
+            select(ScheduledTask).where(ScheduledTask.id.in_(list(task_ids)))
+        )
+        return {row.id: row for row in result.scalars()}
+
     async def list(
         self,
         guild_id: int,
@@ -104,9 +113,11 @@ class TaskRepository:
         )
         return result.scalar_one_or_none() is not None
 
-    async def release_running(self, now: datetime) -> int:
-        """After a crash nothing is running: settle tasks left in ``running``."""
+    async def release_running(self, now: datetime, keep: Collection[int] = ()) -> int:
+        """After a crash nothing is running: settle tasks left in ``running`` (but ``keep``)."""
         running = ScheduledTask.status == TaskStatus.RUNNING.value
+        if keep:
+            running = running & ScheduledTask.id.not_in(list(keep))
         total = 0
         for condition, status in (
             (ScheduledTask.next_run_at.is_not(None), TaskStatus.PENDING),
@@ -141,17 +152,38 @@ class TaskRunRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def claim(self, task_id: int, due_at: datetime, now: datetime) -> TaskRun | None:
-        """Insert the run for (task, due time); None if another claim got there first."""
+    async def claim(self, task_id: int, due_at: datetime) -> int | None:
+        """Insert the run for (task, due time); its id, or None if it already exists.
+
+        ``started_at`` stays NULL until the run really starts: a run claimed ahead of its due
+        time that a crash prevented from starting is still safe to start after a restart.
+        """
         result = await self._session.execute(
             insert_ignore(self._session, TaskRun, ["task_id", "due_at"])
-            .values(task_id=task_id, due_at=due_at, started_at=now, attempt=1)
+            .values(task_id=task_id, due_at=due_at, attempt=1)
             .returning(TaskRun.id)
         )
-        run_id = result.scalar_one_or_none()
-        if run_id is None:
-            return None
-        return await self._session.get(TaskRun, run_id)
+        return result.scalar_one_or_none()
+
+    async def mark_started(self, run_ids: Collection[int], now: datetime) -> None:
+        if run_ids:
+            await self._session.execute(
+                update(TaskRun)
+                .where(TaskRun.id.in_(list(run_ids)), TaskRun.started_at.is_(None))
+                .values(started_at=now)
+            )
+
+    async def claimed_not_started(self, after: datetime) -> Sequence[tuple[int, int, datetime]]:
+        """``(run id, task id, due)`` of runs claimed ahead of a due time still in the future."""
+        result = await self._session.execute(
+            select(TaskRun.id, TaskRun.task_id, TaskRun.due_at).where(
+                TaskRun.outcome.is_(None),
+                TaskRun.retry_at.is_(None),
+                TaskRun.started_at.is_(None),
+                TaskRun.due_at > after,
+            )
+        )
+        return [(row[0], row[1], row[2]) for row in result.all()]
 
     async def record(
         self,
@@ -177,12 +209,23 @@ class TaskRunRepository:
         run_id = result.scalar_one_or_none()
         return None if run_id is None else await self._session.get(TaskRun, run_id)
 
-    async def finish(self, run_id: int, outcome: RunOutcome, detail: str, now: datetime) -> None:
-        await self._session.execute(
-            update(TaskRun)
-            .where(TaskRun.id == run_id)
-            .values(outcome=outcome.value, detail=detail, finished_at=now, retry_at=None)
-        )
+    async def finish(
+        self,
+        run_id: int,
+        outcome: RunOutcome,
+        detail: str,
+        now: datetime,
+        started_at: datetime | None = None,
+    ) -> None:
+        values: dict[str, object] = {
+            "outcome": outcome.value,
+            "detail": detail,
+            "finished_at": now,
+            "retry_at": None,
+        }
+        if started_at is not None:
+            values["started_at"] = func.coalesce(TaskRun.started_at, started_at)
+        await self._session.execute(update(TaskRun).where(TaskRun.id == run_id).values(**values))
 
     async def set_retry(self, run_id: int, retry_at: datetime, detail: str) -> None:
         await self._session.execute(
@@ -213,10 +256,14 @@ class TaskRunRepository:
         return [(row[0], row[1]) for row in result.all() if row[1] is not None]
 
     async def fail_interrupted(self, now: datetime, detail: str) -> int:
-        """Runs claimed but neither finished nor waiting to retry: a crash interrupted them."""
+        """Runs claimed, due by now, neither finished nor waiting to retry: a crash hit them.
+
+        Whether such a run had started cannot be known for sure (``started_at`` is written just
+        after the start), so it is failed rather than run again: never twice beats always once.
+        """
         result = await self._session.execute(
             update(TaskRun)
-            .where(TaskRun.outcome.is_(None), TaskRun.retry_at.is_(None))
+            .where(TaskRun.outcome.is_(None), TaskRun.retry_at.is_(None), TaskRun.due_at <= now)
             .values(outcome=RunOutcome.FAILED.value, detail=detail, finished_at=now)
             .returning(TaskRun.id)
         )

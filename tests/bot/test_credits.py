@@ -17,7 +17,7 @@ from bot.config import CreditSettings
 from bot.credits import CreditService, LedgerEntry, RechargeSummary
 from bot.errors import InsufficientCredits, ValidationError
 from storage.enums import LedgerReason, RunOutcome, TaskStatus, TaskType
-from storage.models import ScheduledTask
+from storage.models import ScheduledTask, TaskRun
 from storage.uow import UnitOfWorkFactory
 from tests.bot.conftest import FakeClock
 
@@ -572,9 +572,11 @@ async def test_recharge_and_run_outcome_commit_together(
 
     async def run_occurrence(*, crash: bool) -> RechargeSummary | None:
         async with uow_factory() as uow:
-            run = await uow.runs.claim(task_id, due, clock.now())
-            if run is None:
+            run_id = await uow.runs.claim(task_id, due)
+            if run_id is None:
                 return None
+            run = await uow.session.get(TaskRun, run_id)
+            assert run is not None
             summary = await credits.apply_recharge(
                 uow, GUILD, None, None, task_id=task_id, actor_id=None
             )

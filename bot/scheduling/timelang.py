@@ -1,0 +1,203 @@
+"""The time language: text, ``now`` and a zone in; one instant or a recurrence out.
+
+:func:`parse_when` is the entry point.  It is pure (``now`` is passed in, the clock is never read)
+and returns a :class:`~bot.scheduling.recurrence.Recurrence`: kind ``none`` for one point in time
+(its ``anchor``), or a repeating rule.  The steps:
+
+1. "N times" and the bounds ("starting ...", "from ...", "until ...") are cut off a repeating
+   phrase;
+2. a zone at the end ("9am PST", "in Europe/Paris", "tokyo time") becomes the schedule's zone;
+3. the rest is a cron expression, a recurrence phrase (:mod:`bot.scheduling.recurring`) or one
+   point in time (:mod:`bot.scheduling.moments`).
+
+Text that is not understood raises :class:`~bot.errors.ParseError` saying which part and showing two
+examples; nothing is ever read as "now", and a one-shot is always strictly after ``now``.
+
+dateparser (the fallback for unusual dates) takes ~200 ms to load its language data on first use;
+call :func:`warm_up` at start-up, in a thread, or use :func:`parse_when_async` from async code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.errors import ParseError
+from bot.scheduling import phrases, zones
+from bot.scheduling.cron import cron_next_after, looks_like_cron, normalise_cron
+from bot.scheduling.moments import Moment, parse_moment
+from bot.scheduling.recurrence import Recurrence, RecurrenceType
+from bot.scheduling.recurring import is_recurring, parse_recurrence
+
+EXAMPLES = "'tomorrow at 9am' or 'every weekday at 18:30'"
+MAX_LENGTH = 300
+_COUNT_WORDS = {"twice": 2, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+                "eight": 8, "nine": 9, "ten": 10, "twelve": 12, "twenty": 20}  # fmt: skip
+_COUNT = re.compile(r"(?:^| )(?:for )?(?:(\d+|[a-z]+) times|(twice))(?= |$)")
+_BOUND = re.compile(
+    r"(?:^| )(starting|beginning|from|until|till|til|ending)(?: (?:on|from|at))?(?= |$)"
+)
+# Words of the grammar that are never a zone, even where a city shares the name.
+_GRAMMAR_WORDS = frozenset(
+    "at on in the every each day days week weeks month months year years hour hours minute "
+    "minutes times time now today tonight tomorrow noon midnight morning afternoon evening night "
+    "am pm weekday weekdays weekend weekends later z".split()
+)
+
+
+def _take_count(text: str) -> tuple[int | None, str]:
+    found = _COUNT.search(text)
+    if found is None:
+        return None, text
+    word = found.group(1) or found.group(2)
+    number = int(word) if word.isdigit() else _COUNT_WORDS.get(word)
+    if number is None or number < 1:
+        raise ParseError(
+            f"{found.group(0).strip()!r} is not a number of times of at least 1. "
+            "Try for example 'every day at 9 10 times' or 'every monday until dec 31'."
+        )
+    return number, phrases.squeeze(text[: found.start()] + " " + text[found.end() :])
+
+
+def _take_zone(text: str) -> tuple[str, str | None]:
+    """Cut a zone off the end of ``text``: '... PST', '... in Europe/Paris', '... tokyo time'."""
+    words = text.split()
+    if words and words[-1] == "time" and len(words) > 1:
+        words = words[:-1]
+    for size in (3, 2, 1):
+        if len(words) <= size:
+            continue
+        tail = words[-size:]
+        if any(word in _GRAMMAR_WORDS for word in tail) or tail[0].isdigit():
+            continue
+        name = zones.lookup_zone_name(" ".join(tail))
+        if name is not None:
+            head = words[:-size]
+            if head and head[-1] == "in":
+                head = head[:-1]
+            return " ".join(head), name
+    return text, None
+
+
+def _split_bounds(text: str) -> tuple[str, dict[str, str]]:
+    """Split 'every day at 9 starting monday until dec 31' into the rule and its bounds."""
+    marks = list(_BOUND.finditer(text))
+    if not marks:
+        return text, {}
+    bounds: dict[str, str] = {}
+    for index, mark in enumerate(marks):
+        end = marks[index + 1].start() if index + 1 < len(marks) else len(text)
+        key = "until" if mark.group(1) in ("until", "till", "til", "ending") else "starting"
+        if key in bounds:
+            raise ParseError(f"{text!r} gives two '{key}' bounds. Try for example {EXAMPLES}.")
+        bounds[key] = text[mark.end() : end].strip()
+    return text[: marks[0].start()].strip(), bounds
+
+
+def parse_when(text: str, now: datetime, zone: ZoneInfo | str) -> Recurrence:
+    """Parse ``text`` typed by a user at ``now`` (aware) whose default zone is ``zone``.
+
+    Returns a :class:`Recurrence`; ``kind`` ``none`` means one point in time, ``anchor``.  A zone
+    named in the text replaces ``zone`` and becomes the schedule's zone.  Raises
+    :class:`ParseError` (and nothing else) for text that is not understood.
+    """
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError("now must be an aware datetime")
+    default_zone = zone if isinstance(zone, ZoneInfo) else zones.resolve_zone(zone)
+    if len(text) > MAX_LENGTH:
+        raise ParseError(f"That is too long to be a time ({len(text)} characters, at most "
+                         f"{MAX_LENGTH}). Try for example {EXAMPLES}.")  # fmt: skip
+    try:
+        return _parse(text, now, default_zone)
+    except (OverflowError, ValueError) as error:
+        # Absurd numbers ("in 99999999 years") overflow datetime arithmetic: the text is at fault.
+        raise ParseError(
+            f"{text.strip()!r} is out of the range of dates I can schedule. "
+            f"Try for example {EXAMPLES}."
+        ) from error
+
+
+def _parse(text: str, now: datetime, default_zone: ZoneInfo) -> Recurrence:
+    normal = phrases.normalise(text)
+    if not normal:
+        raise ParseError(f"Say when, for example {EXAMPLES}.")
+    normal, text_zone = _take_zone(normal)
+    count, body = _take_count(normal)
+    main, bounds = _split_bounds(body)
+    main, main_zone = _take_zone(main)
+    if text_zone and main_zone and text_zone != main_zone:
+        raise ParseError(f"{text.strip()!r} names two time zones. Try for example {EXAMPLES}.")
+    named = text_zone or main_zone
+    zone = ZoneInfo(named) if named else default_zone
+    repeating = looks_like_cron(main) or is_recurring(main)
+    if not repeating:
+        if count is not None or bounds:
+            if count is None and re.search(r"\bfrom (?:now|today|tomorrow)\b", normal):
+                # "3 days from now" uses "from" without being a bound: read the whole text.
+                return _once(normal, text, now, zone)
+            raise ParseError(
+                f"'starting', 'until' and 'N times' only apply to a repeating schedule, and "
+                f"{main!r} is one point in time. Try for example 'every day at 9 until dec 31' "
+                "or 'every monday at 18:00 10 times'."
+            )
+        return _once(normal, text, now, zone)
+    start = until = None
+    start_time = None
+    if "starting" in bounds:
+        moment = _bound(bounds["starting"], now, zone, "start", text)
+        start = moment.instant
+        start_time = moment.instant.time().replace(tzinfo=None) if moment.has_time else None
+    if "until" in bounds:
+        until = _bound(bounds["until"], now, zone, "end", text).instant
+    if looks_like_cron(main):
+        expression = normalise_cron(main)
+        after = now if start is None else max(now, start - timedelta(microseconds=1))
+        anchor = cron_next_after(expression, after, zone)
+        if anchor is None:
+            raise ParseError(f"The cron expression {main!r} never fires. Try for example "
+                             "'0 9 * * 1-5' or '*/15 * * * *'.")  # fmt: skip
+        rule = Recurrence(RecurrenceType.CRON, anchor, zone.key, cron=expression)
+    else:
+        rule = parse_recurrence(main, now, zone, start, start_time)
+    if until is not None and until < rule.anchor:
+        raise ParseError(
+            f"The end {bounds['until']!r} comes before the first run "
+            f"({rule.local_anchor:%Y-%m-%d %H:%M %Z}). "
+            "Try for example 'every day at 9 until dec 31'."
+        )
+    return Recurrence(rule.kind, rule.anchor, rule.timezone, rule.interval, rule.cron,
+                      rule.time_of_day, rule.weekdays, rule.day_of_month, count, until)  # fmt: skip
+
+
+def _once(normal: str, text: str, now: datetime, zone: ZoneInfo) -> Recurrence:
+    moment = parse_moment(normal, now, zone)
+    return Recurrence.once(moment.instant, zone.key)
+
+
+def _bound(part: str, now: datetime, zone: ZoneInfo, default: str, text: str) -> Moment:
+    if not part:
+        raise ParseError(
+            f"{text.strip()!r} ends without saying when. Try for example "
+            "'every day at 9 starting tomorrow' or 'every day at 9 until dec 31'."
+        )
+    if default == "start":
+        return parse_moment(part, now, zone, default="start", future=False)
+    return parse_moment(part, now, zone, default="end")
+
+
+async def parse_when_async(text: str, now: datetime, zone: ZoneInfo | str) -> Recurrence:
+    """:func:`parse_when` in a worker thread, so a cold dateparser never stalls the event loop."""
+    return await asyncio.to_thread(parse_when, text, now, zone)
+
+
+def warm_up() -> None:
+    """Load the zone lists and dateparser's English data now (~300 ms, once).
+
+    Call it at start-up from a thread (``asyncio.to_thread(warm_up)``) so that no user waits for it.
+    """
+    zones.warm_up()
+    import dateparser
+
+    dateparser.parse("3rd of next month", languages=["en"])
