@@ -51,9 +51,18 @@ async def claim_batch(
     now: datetime,
     lateness: LatenessSettings,
 ) -> ClaimBatch:
-    """Claim ``(task id, due)`` pairs inside ``uow`` (the caller commits)."""
+    """Claim ``(task id, due)`` pairs inside ``uow`` (the caller commits).
+
+    The hot path is three statements whatever the batch size: one SELECT of the tasks, one guarded
+    executemany UPDATE moving their ``next_run_at`` on, one multi-row INSERT of their runs.  If the
+    UPDATE matched fewer rows than expected, another process claimed some in between (possible on
+    PostgreSQL; SQLite refuses our write instead): :class:`ClaimRace` tells the caller to roll back
+    and claim them one at a time.
+    """
     batch = ClaimBatch()
     rows = await uow.tasks.get_many([task_id for task_id, _ in items])
+    changes: list[dict[str, object]] = []
+    runs: list[tuple[TaskView, datetime]] = []
     for task_id, due_at in items:
         row = rows.get(task_id)
         if row is None or row.next_run_at != due_at or row.status not in CLAIMABLE:
@@ -64,22 +73,30 @@ async def claim_batch(
             due_at, now, allowance_for(task.task_type, lateness), recurrence.next_after
         )
         next_due = plan.next_due
-        values: dict[str, object] = {"next_run_at": next_due, "updated_at": now}
+        change: dict[str, object] = {
+            "id": task_id,
+            "expected": due_at,
+            "next_run_at": next_due,
+            "status": row.status,
+            "finished_at": row.finished_at,
+            "last_error": row.last_error,
+            "updated_at": now,
+        }
         if plan.run_due is None:
             if next_due is None:
                 expired = recurrence.is_once
-                values["status"] = (
+                change["status"] = (
                     TaskStatus.EXPIRED.value if expired else TaskStatus.COMPLETED.value
                 )
-                values["finished_at"] = now
-                values["last_error"] = "its time passed while the bot was offline"
+                change["finished_at"] = now
+                change["last_error"] = "its time passed while the bot was offline"
                 batch.expired += int(expired)
         else:
             if recurrence.count is not None and task.runs_done + 1 >= recurrence.count:
-                next_due = values["next_run_at"] = None  # the last counted occurrence
-            values["status"] = TaskStatus.RUNNING.value
-        if not await uow.tasks.advance(task_id, due_at, values):
-            continue
+                next_due = change["next_run_at"] = None  # the last counted occurrence
+            change["status"] = TaskStatus.RUNNING.value
+            runs.append((task, plan.run_due))
+        changes.append(change)
         batch.moved[task_id] = next_due
         for missed in plan.missed:
             late = (now - missed).total_seconds()
@@ -99,8 +116,14 @@ async def claim_batch(
                 now,
             )
         batch.missed += plan.missed_total + len(plan.collapsed)
-        if plan.run_due is not None:
-            run_id = await uow.runs.claim(task_id, plan.run_due)
-            if run_id is not None:
-                batch.claims.append(Claim(task, run_id, plan.run_due))
+    if await uow.tasks.advance_many(changes) != len(changes):
+        raise ClaimRace(f"{len(changes)} task(s) changed while being claimed")
+    run_ids = await uow.runs.claim_many([(task.id, due) for task, due in runs])
+    for task, due in runs:
+        if task.id in run_ids:
+            batch.claims.append(Claim(task, run_ids[task.id], due))
     return batch
+
+
+class ClaimRace(Exception):
+    """Another process claimed part of a batch between our read and our write."""

@@ -97,6 +97,10 @@ class PlayHandler:
             raise
         if not result.audio_sent and charged:
             await self._refund(task, sum(charged), "no audio was sent")
+        elif len(charged) > result.tracks_started:
+            # Stopped between a track's charge and its start: that track never played.
+            unplayed = len(charged) - result.tracks_started
+            await self._refund(task, unplayed * cost, "stopped before the track started")
         if result.outcome is PlaybackOutcome.CHARGE_DECLINED and result.tracks_started == 0:
             raise InsufficientCredits(declined[0] if declined else "Not enough credits.")
         if result.outcome is PlaybackOutcome.SKIPPED_BUSY:

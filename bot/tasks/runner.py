@@ -33,7 +33,7 @@ from sqlalchemy.exc import OperationalError
 from bot.clock import Clock
 from bot.config import SchedulerSettings
 from bot.errors import CarillonError, TransientPlaybackError
-from bot.tasks.claiming import Claim, claim_batch
+from bot.tasks.claiming import Claim, ClaimRace, claim_batch
 from bot.tasks.handlers import HandlerResult, TaskHandler
 from bot.tasks.model import TaskView, allowance_for
 from storage.enums import RunOutcome, TaskStatus, TaskType
@@ -327,6 +327,14 @@ class TaskRunner:
                     batch = await claim_batch(uow, items, now, self._settings.lateness)
                     await uow.commit()
                 break
+            except ClaimRace:
+                if len(items) == 1:
+                    return []  # the other process has it
+                # Someone else took part of the batch: claim one by one, each guarded alone.
+                claims: list[Claim] = []
+                for item in items:
+                    claims.extend(await self._claim_batch([item], report))
+                return claims
             except OperationalError as exc:
                 if attempt == CLAIM_ATTEMPTS:
                     log.error("could not claim %d occurrence(s): %s", len(items), exc)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Table, bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dialect import insert_ignore
@@ -110,6 +111,9 @@ class TaskRepository:
             .where(ScheduledTask.id == task_id, ScheduledTask.next_run_at == expected_next)
             .values(**values)
             .returning(ScheduledTask.id)
+            # The default "evaluate" sync scans every loaded task per statement: quadratic in a
+            # batch claim.  Callers work from snapshots taken before the update.
+            .execution_options(synchronize_session=False)
         )
         return result.scalar_one_or_none() is not None
 
@@ -135,6 +139,26 @@ class TaskRepository:
             )
             total += len(result.all())
         return total
+
+    async def advance_many(self, changes: Sequence[Mapping[str, Any]]) -> int:
+        """Apply many guarded updates in one executemany; returns how many rows matched.
+
+        Each change has ``id``, ``expected`` (the ``next_run_at`` it must still have) and the same
+        set of column values.  A count below ``len(changes)`` means another process moved some
+        of them first: the caller rolls back and claims one by one.
+        """
+        if not changes:
+            return 0
+        table = cast(Table, ScheduledTask.__table__)
+        columns = [key for key in changes[0] if key not in ("id", "expected")]
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("b_id"), table.c.next_run_at == bindparam("b_expected"))
+            .values({column: bindparam(f"b_{column}") for column in columns})
+        )
+        params = [{f"b_{key}": value for key, value in change.items()} for change in changes]
+        result = await self._session.execute(statement, params)
+        return int(getattr(result, "rowcount", 0))
 
     async def purge_finished(self, before: datetime) -> int:
         result = await self._session.execute(
@@ -164,6 +188,17 @@ class TaskRunRepository:
             .returning(TaskRun.id)
         )
         return result.scalar_one_or_none()
+
+    async def claim_many(self, pairs: Sequence[tuple[int, datetime]]) -> dict[int, int]:
+        """Insert runs for many (task, due time) pairs in one statement: task id -> run id."""
+        if not pairs:
+            return {}
+        result = await self._session.execute(
+            insert_ignore(self._session, TaskRun, ["task_id", "due_at"])
+            .values([{"task_id": task_id, "due_at": due, "attempt": 1} for task_id, due in pairs])
+            .returning(TaskRun.id, TaskRun.task_id)
+        )
+        return {row[1]: row[0] for row in result.all()}
 
     async def mark_started(self, run_ids: Collection[int], now: datetime) -> None:
         if run_ids:
