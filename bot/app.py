@@ -6,17 +6,30 @@ bot under test is the bot that ships.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from audio.blobstore import BlobStore
+from audio.ingest import Ingestor
+from audio.limits import MIB, AudioLimits, PlayerSettings
+from audio.players import PlayerManager
 from bot.client import CarillonBot
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
+from bot.credits import CreditService
 from bot.endpoints import apply_endpoints, make_connector
+from bot.library import LibraryService
+from bot.notify import DiscordNotifier
+from bot.scheduling.timelang import warm_up as warm_up_time_language
+from bot.tasks.handlers import build_handlers
+from bot.tasks.runner import TaskRunner
+from bot.tasks.service import SchedulerService
 from storage import migrate
 from storage.engine import create_engine, create_session_factory
 from storage.uow import UnitOfWorkFactory
@@ -31,6 +44,28 @@ class App:
     engine: AsyncEngine
     uow: UnitOfWorkFactory
     bot: CarillonBot
+    credits: CreditService
+    scheduler: SchedulerService
+    runner: TaskRunner
+    players: PlayerManager
+    blobs: BlobStore
+    library: LibraryService
+    started_at: datetime = field(default_factory=lambda: SystemClock().now())
+
+
+def blob_root(settings: Settings) -> BlobStore:
+    """The one place that says where sound blobs live."""
+    return BlobStore(settings.data_dir / "sounds")
+
+
+def ingest_limits(settings: Settings) -> AudioLimits:
+    """The ingest limits the configuration asks for (uploads and ``carillon sounds import``)."""
+    audio = settings.audio
+    return AudioLimits(
+        max_upload_bytes=int(audio.max_upload_mb * MIB),
+        max_duration_s=float(audio.max_duration_s),
+        loudness_target_lufs=audio.loudness_target_lufs,
+    )
 
 
 async def open_engine(settings: Settings, *, upgrade: bool = True) -> AsyncEngine:
@@ -49,6 +84,33 @@ async def open_engine(settings: Settings, *, upgrade: bool = True) -> AsyncEngin
     return engine
 
 
+class _RunnerStarter:
+    """Starts the runner once the gateway is ready (never wait for it inside setup_hook)."""
+
+    def __init__(self, bot: CarillonBot, runner: TaskRunner) -> None:
+        self._bot = bot
+        self._runner = runner
+        self._task: asyncio.Task[None] | None = None
+
+    async def spawn(self) -> None:
+        self._task = asyncio.create_task(self._start(), name="task-runner-start")
+        self._task.add_done_callback(self._done)
+
+    async def _start(self) -> None:
+        await self._bot.wait_until_ready()
+        await self._runner.start()
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            log.error("the task runner failed to start", exc_info=task.exception())
+
+    async def stop(self) -> None:
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        await self._runner.stop()
+
+
 @asynccontextmanager
 async def open_app(settings: Settings, *, clock: Clock | None = None) -> AsyncIterator[App]:
     """Build the application; the caller starts ``app.bot`` (or only logs in, for ``sync``)."""
@@ -58,20 +120,67 @@ async def open_app(settings: Settings, *, clock: Clock | None = None) -> AsyncIt
         discord_settings.api_base_url, discord_settings.gateway_url, discord_settings.ca_file
     )
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    # dateparser compiles its language data on first use (~150 ms holding the GIL); do it before
+    # the gateway connects rather than inside the first /schedule.
+    await asyncio.to_thread(warm_up_time_language)
     async with AsyncExitStack() as stack:
+        # Pushed first, runs last: everything else is closed before the database goes away.
         engine = await open_engine(settings)
         stack.push_async_callback(engine.dispose)
         uow = UnitOfWorkFactory(create_session_factory(engine))
+        blobs = blob_root(settings)
+        credits = CreditService(uow, clock, settings.credits)
+        library = LibraryService(
+            uow, Ingestor(blobs, ingest_limits(settings)), blobs, clock, settings
+        )
 
         bot = CarillonBot(
             owner_ids=discord_settings.owner_ids,
             connector=make_connector(discord_settings.ca_file),
         )
-        # Registered last, so it runs first: the client stops before what it uses goes away.
+        audio = settings.audio
+        players = PlayerManager(
+            bot,
+            blobs,
+            PlayerSettings(
+                idle_timeout_s=audio.idle_timeout_s,
+                connect_timeout_s=audio.connect_timeout_s,
+                connect_retries=audio.connect_retries,
+            ),
+        )
+        runner = TaskRunner(
+            uow,
+            build_handlers(uow, credits, players, settings),
+            settings=settings.scheduler,
+            clock=clock,
+            notifier=DiscordNotifier(bot, uow, settings),
+        )
+        scheduler = SchedulerService(uow, players, settings=settings, clock=clock, listener=runner)
+        starter = _RunnerStarter(bot, runner)
+        bot.on_startup = starter.spawn
+        bot.on_guild_seen = scheduler.ensure_guild
+        bot.voice_listener = players.on_voice_state_update
+
+        # Closed in reverse: the client stops taking commands, then the runner stops firing,
+        # then players leave voice, then (first pushed) the engine is disposed.
+        stack.push_async_callback(players.close)
+        stack.push_async_callback(starter.stop)
         stack.push_async_callback(bot.close)
         log.info(
             "carillon ready: data_dir=%s database=%s",
             settings.data_dir,
             engine.url.render_as_string(),
         )
-        yield App(settings=settings, clock=clock, engine=engine, uow=uow, bot=bot)
+        yield App(
+            settings=settings,
+            clock=clock,
+            engine=engine,
+            uow=uow,
+            bot=bot,
+            credits=credits,
+            scheduler=scheduler,
+            runner=runner,
+            players=players,
+            blobs=blobs,
+            library=library,
+        )

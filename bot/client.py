@@ -17,7 +17,8 @@ from bot.tree import CarillonTree
 
 log = logging.getLogger(__name__)
 
-GuildHook = Callable[[int], Awaitable[None]]
+GuildHook = Callable[[int], Awaitable[object]]
+VoiceHook = Callable[[discord.Member, discord.VoiceState, discord.VoiceState], Awaitable[None]]
 
 
 def carillon_intents() -> discord.Intents:
@@ -34,8 +35,6 @@ class CarillonBot(commands.Bot):
         *,
         owner_ids: Iterable[int] = (),
         connector: aiohttp.BaseConnector | None = None,
-        on_guild_seen: GuildHook | None = None,
-        on_startup: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         owners = set(owner_ids)
         super().__init__(
@@ -51,14 +50,16 @@ class CarillonBot(commands.Bot):
             chunk_guilds_at_startup=False,
             member_cache_flags=discord.MemberCacheFlags.from_intents(carillon_intents()),
         )
-        self._on_guild_seen = on_guild_seen
-        self._on_startup = on_startup
+        # Hooks set by the composition root, which builds the services after the client.
+        self.on_guild_seen: GuildHook | None = None
+        self.on_startup: Callable[[], Awaitable[None]] | None = None
+        self.voice_listener: VoiceHook | None = None
 
     async def setup_hook(self) -> None:
         # Never wait for the gateway here (it deadlocks): start-up work that needs no
         # connection runs now; guild work happens in on_guild_available.
-        if self._on_startup is not None:
-            await self._on_startup()
+        if self.on_startup is not None:
+            await self.on_startup()
 
     async def on_ready(self) -> None:
         assert self.user is not None
@@ -71,10 +72,16 @@ class CarillonBot(commands.Bot):
         log.info("joined server %s (id %s)", guild.name, guild.id)
         await self._guild_seen(guild)
 
+    async def on_voice_state_update(
+        self, member: discord.Member, before: discord.VoiceState, after: discord.VoiceState
+    ) -> None:
+        if self.voice_listener is not None:
+            await self.voice_listener(member, before, after)
+
     async def _guild_seen(self, guild: discord.Guild) -> None:
-        if self._on_guild_seen is None:
+        if self.on_guild_seen is None:
             return
         try:
-            await self._on_guild_seen(guild.id)
+            await self.on_guild_seen(guild.id)
         except Exception:
             log.exception("setting up server %s failed", guild.id)

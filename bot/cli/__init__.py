@@ -11,12 +11,12 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from bot.cli import db, doctor, run, sync
+from bot.cli import db, doctor, run, sounds, sync
 from bot.cli import when as when_cmd
 
 Handler = Callable[[argparse.Namespace], int]
 
-_MODULES = (run, db, when_cmd, doctor, sync)
+_MODULES = (run, db, when_cmd, doctor, sync, sounds)
 
 
 def build_parser() -> argparse.ArgumentParser:
