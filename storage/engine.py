@@ -30,7 +30,12 @@ def create_engine(url: str, *, busy_timeout_ms: int = 5000, echo: bool = False) 
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(
-            url, echo=echo, connect_args={"timeout": busy_timeout_ms / 1000}
+            url,
+            echo=echo,
+            connect_args={"timeout": busy_timeout_ms / 1000},
+            # Every session ends in commit() or close() (which rolls back), so the pool's own
+            # rollback on return is a redundant round trip to the aiosqlite thread.
+            pool_reset_on_return=None,
         )
         _configure_sqlite(engine, busy_timeout_ms)
         return engine

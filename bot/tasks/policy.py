@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from bot.config import Settings
 from storage.models import GuildSettings
+from storage.uow import UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -42,3 +44,28 @@ def policy_for(row: GuildSettings | None, settings: Settings) -> GuildPolicy:
         admin_role_id=row.admin_role_id if row else None,
         notify_channel_id=row.notify_channel_id if row else None,
     )
+
+
+class GuildPolicies:
+    """A short-lived cache of each server's policy: creating a task should not cost a query.
+
+    Changes made through this process call :meth:`forget` and show at once; another process's
+    change shows within ``ttl_s``.
+    """
+
+    def __init__(self, settings: Settings, ttl_s: float = 30.0) -> None:
+        self._settings = settings
+        self._ttl = ttl_s
+        self._cache: dict[int, tuple[float, GuildPolicy]] = {}
+
+    async def get(self, uow: UnitOfWork, guild_id: int) -> GuildPolicy:
+        cached = self._cache.get(guild_id)
+        now = time.monotonic()
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        policy = policy_for(await uow.guilds.get(guild_id), self._settings)
+        self._cache[guild_id] = (now + self._ttl, policy)
+        return policy
+
+    def forget(self, guild_id: int) -> None:
+        self._cache.pop(guild_id, None)

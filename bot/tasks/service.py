@@ -23,7 +23,7 @@ from bot.scheduling.recurrence import Recurrence
 from bot.scheduling.zones import resolve_zone
 from bot.tasks.model import RunView, TaskView, recurrence_fields
 from bot.tasks.params import validate_parameters
-from bot.tasks.policy import GuildPolicy, policy_for
+from bot.tasks.policy import GuildPolicies, GuildPolicy
 from storage.enums import OnBusy, RecurrenceType, TaskStatus, TaskType
 from storage.models import ScheduledTask
 from storage.uow import UnitOfWork, UnitOfWorkFactory
@@ -65,8 +65,10 @@ class SchedulerService:
         settings: Settings,
         clock: Clock,
         listener: TaskListener | None = None,
+        policies: GuildPolicies | None = None,
     ) -> None:
         self._uow = db_session_factory
+        self.policies = policies or GuildPolicies(settings)
         self.player_service = player_service
         self._settings = settings
         self._clock = clock
@@ -115,7 +117,7 @@ class SchedulerService:
             )
         name = name.strip()
         async with self._uow() as uow:
-            policy = policy_for(await uow.guilds.get(guild_id), self._settings)
+            policy = await self.policies.get(uow, guild_id)
             self._check_name(name, policy)
             self._check_schedule(recurrence, now, policy, admin=user_id is None or actor.is_admin)
             if user_id is not None:
@@ -257,7 +259,7 @@ class SchedulerService:
             row = await self._reach(uow, guild_id, task_id, actor)
             if TaskStatus(row.status).finished:
                 raise ValidationError(f"Task #{task_id} is {row.status}; create a new one instead.")
-            policy = policy_for(await uow.guilds.get(guild_id), self._settings)
+            policy = await self.policies.get(uow, guild_id)
             if name is not None:
                 self._check_name(name.strip(), policy)
                 row.name = name.strip()
