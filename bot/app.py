@@ -26,8 +26,10 @@ from bot.credits import CreditService
 from bot.endpoints import apply_endpoints, make_connector
 from bot.library import LibraryService
 from bot.notify import DiscordNotifier
+from bot.preferences import PreferenceService
 from bot.scheduling.timelang import warm_up as warm_up_time_language
 from bot.tasks.handlers import build_handlers
+from bot.tasks.policy import GuildPolicies
 from bot.tasks.runner import TaskRunner
 from bot.tasks.service import SchedulerService
 from storage import migrate
@@ -50,6 +52,7 @@ class App:
     players: PlayerManager
     blobs: BlobStore
     library: LibraryService
+    preferences: PreferenceService
     started_at: datetime = field(default_factory=lambda: SystemClock().now())
 
 
@@ -155,7 +158,11 @@ async def open_app(settings: Settings, *, clock: Clock | None = None) -> AsyncIt
             clock=clock,
             notifier=DiscordNotifier(bot, uow, settings),
         )
-        scheduler = SchedulerService(uow, players, settings=settings, clock=clock, listener=runner)
+        policies = GuildPolicies(settings)
+        scheduler = SchedulerService(
+            uow, players, settings=settings, clock=clock, listener=runner, policies=policies
+        )
+        preferences = PreferenceService(uow, clock, settings, policies)
         starter = _RunnerStarter(bot, runner)
         bot.on_startup = starter.spawn
         bot.on_guild_seen = scheduler.ensure_guild
@@ -171,7 +178,7 @@ async def open_app(settings: Settings, *, clock: Clock | None = None) -> AsyncIt
             settings.data_dir,
             engine.url.render_as_string(),
         )
-        yield App(
+        app = App(
             settings=settings,
             clock=clock,
             engine=engine,
@@ -183,4 +190,11 @@ async def open_app(settings: Settings, *, clock: Clock | None = None) -> AsyncIt
             players=players,
             blobs=blobs,
             library=library,
+            preferences=preferences,
         )
+        # Imported here: cogs depend on bot services, not the other way round.
+        from cogs import build_cogs
+
+        for cog in build_cogs(app):
+            await bot.add_cog(cog)
+        yield app

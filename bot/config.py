@@ -228,9 +228,8 @@ def _build(cls: type[Any], raw: Any, prefix: str, errors: list[str]) -> Any:
     for key in raw:
         if key not in fields:
             where = f"[{prefix.rstrip('.')}]" if prefix else "the top level"
-            errors.append(
-                f"unknown key {prefix + key!r} in {where}; allowed keys: {', '.join(sorted(fields))}"
-            )
+            allowed = ", ".join(sorted(fields))
+            errors.append(f"unknown key {prefix + key!r} in {where}; allowed keys: {allowed}")
     values: dict[str, Any] = {}
     for name in fields:
         if name not in raw:

@@ -1,0 +1,79 @@
+"""A paginated answer with Previous/Next buttons that only the person who asked can press."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import discord
+
+from cogs.render import EMBED_COLOUR, NONE
+
+PageSource = Callable[[int], Awaitable[tuple[str, int]]]  # page index -> (text, page count)
+
+
+class Pager(discord.ui.View):
+    """Fetches each page on demand (``source(page)``), so long lists cost one page at a time."""
+
+    def __init__(self, title: str, source: PageSource, owner_id: int, *, timeout: float = 300):
+        super().__init__(timeout=timeout)
+        self.title = title
+        self.source = source
+        self.owner_id = owner_id
+        self.page = 0
+        self.pages = 1
+
+    async def first(self) -> discord.Embed:
+        return await self._render()
+
+    async def _render(self) -> discord.Embed:
+        text, self.pages = await self.source(self.page)
+        self.previous.disabled = self.page <= 0
+        self.next.disabled = self.page >= self.pages - 1
+        embed = discord.Embed(title=self.title, description=text, colour=EMBED_COLOUR)
+        if self.pages > 1:
+            embed.set_footer(text=f"Page {self.page + 1} of {self.pages}")
+        return embed
+
+    async def interaction_check(self, interaction: discord.Interaction[discord.Client]) -> bool:
+        if interaction.user.id != self.owner_id:
+            await interaction.response.send_message(
+                "These buttons belong to whoever asked; run the command yourself.",
+                ephemeral=True,
+            )
+            return False
+        return True
+
+    @discord.ui.button(label="Previous", style=discord.ButtonStyle.secondary)
+    async def previous(
+        self, interaction: discord.Interaction[discord.Client], _button: discord.ui.Button[Pager]
+    ) -> None:
+        self.page = max(0, self.page - 1)
+        await interaction.response.edit_message(embed=await self._render(), view=self)
+
+    @discord.ui.button(label="Next", style=discord.ButtonStyle.secondary)
+    async def next(
+        self, interaction: discord.Interaction[discord.Client], _button: discord.ui.Button[Pager]
+    ) -> None:
+        self.page = min(self.pages - 1, self.page + 1)
+        await interaction.response.edit_message(embed=await self._render(), view=self)
+
+
+async def send_pages(
+    interaction: discord.Interaction[discord.Client],
+    title: str,
+    source: PageSource,
+    *,
+    ephemeral: bool = False,
+) -> None:
+    """Answer with the first page, and buttons if there are more."""
+    pager = Pager(title, source, interaction.user.id)
+    embed = await pager.first()
+    view = pager if pager.pages > 1 else discord.utils.MISSING
+    if interaction.response.is_done():
+        await interaction.followup.send(
+            embed=embed, view=view, ephemeral=ephemeral, allowed_mentions=NONE
+        )
+    else:
+        await interaction.response.send_message(
+            embed=embed, view=view, ephemeral=ephemeral, allowed_mentions=NONE
+        )
