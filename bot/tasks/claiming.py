@@ -122,6 +122,12 @@ async def claim_batch(
     for task, due in runs:
         if task.id in run_ids:
             batch.claims.append(Claim(task, run_ids[task.id], due))
+            continue
+        # A run for this due time already exists (recorded earlier): nothing to start, so the
+        # task must not stay "running".
+        next_due = batch.moved[task.id]
+        status = TaskStatus.PENDING if next_due is not None else TaskStatus.COMPLETED
+        await uow.tasks.advance(task.id, next_due, {"status": status.value, "updated_at": now})
     return batch
 
 

@@ -103,7 +103,7 @@ class TaskRepository:
         return [(row[0], row[1]) for row in result.all() if row[1] is not None]
 
     async def advance(
-        self, task_id: int, expected_next: datetime, values: dict[str, object]
+        self, task_id: int, expected_next: datetime | None, values: dict[str, object]
     ) -> bool:
         """Update a task only if its ``next_run_at`` is still ``expected_next`` (claim guard)."""
         result = await self._session.execute(

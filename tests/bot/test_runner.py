@@ -425,3 +425,18 @@ async def test_claimed_ahead_survives_a_restart(
     await _tick(restarted, clock, due)
     assert await _runs(restarted, task.id) == [("succeeded", due)]
     assert len(restarted.playback.requests) == 1
+
+
+async def test_until_ends_the_task(uow_factory: UnitOfWorkFactory, clock: FakeClock) -> None:
+    """'every day at 9 until the 29th': runs on the 28th and 29th, then the task is completed."""
+    b = build_backend(uow_factory, clock)
+    sound = await add_sound(uow_factory, clock.now())
+    start = datetime(2026, 11, 28, 9, tzinfo=UTC)
+    until = datetime(2026, 11, 29, 23, 59, tzinfo=UTC)
+    daily = Recurrence(RecurrenceType.DAILY, start, "UTC", time_of_day=time(9), until=until)
+    task = await _task(b, sound, daily)
+    await _tick(b, clock, start)
+    await _tick(b, clock, start + timedelta(days=1))
+    done = await b.service.get_task(GUILD, task.id, ADMIN)
+    assert [o for o, _ in await _runs(b, task.id)] == ["succeeded", "succeeded"]
+    assert done.status is TaskStatus.COMPLETED and done.next_run_at is None
