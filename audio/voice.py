@@ -138,12 +138,15 @@ class DiscordVoiceDirectory:
         guild, channel = self._find(target.guild_id, target.channel_id)
         current = guild.voice_client
         if isinstance(current, discord.VoiceClient) and current.is_connected():
-            if current.channel.id != channel.id:
-                log.info("guild %s: moving voice to channel %s", guild.id, channel.id)
-                await current.move_to(channel, timeout=connect_timeout_s)
-            return current
+            if current.channel.id == channel.id:
+                return current
+            # Leave and join rather than VoiceClient.move_to: in discord.py 2.7.1 a move can leave
+            # the voice reader waiting on the old socket for up to 30 s (seen in the emulator,
+            # which follows Discord's move sequence).
+            log.info("guild %s: moving voice to channel %s", guild.id, channel.id)
         if current is not None:
-            # A half-open connection (after a failed reconnect) blocks channel.connect().
+            # Also clears a half-open connection (after a failed reconnect), which would block
+            # channel.connect().
             await current.disconnect(force=True)
         try:
             return await channel.connect(timeout=connect_timeout_s, reconnect=True, self_deaf=True)
