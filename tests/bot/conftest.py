@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from storage import migrate
 from storage.engine import create_engine, create_session_factory
 from storage.uow import UnitOfWorkFactory
+from tests.dbkit import BACKENDS, fresh_database_url
 
 START = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 
@@ -50,3 +51,15 @@ async def engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
 @pytest.fixture
 def uow_factory(engine: AsyncEngine) -> UnitOfWorkFactory:
     return UnitOfWorkFactory(create_session_factory(engine))
+
+
+@pytest.fixture(params=BACKENDS)
+async def any_uow_factory(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[UnitOfWorkFactory]:
+    """Like ``uow_factory``, on SQLite and on PostgreSQL (for the concurrency tests)."""
+    async with fresh_database_url(request.param, tmp_path) as url:
+        engine = create_engine(url)
+        await migrate.upgrade(engine)
+        yield UnitOfWorkFactory(create_session_factory(engine))
+        await engine.dispose()

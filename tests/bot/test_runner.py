@@ -67,14 +67,14 @@ async def test_one_shot_runs_once_charges_and_completes(
 
 
 async def test_two_runners_fire_1000_occurrences_exactly_once(
-    uow_factory: UnitOfWorkFactory, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+    any_uow_factory: UnitOfWorkFactory, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Two runners on one database race for 1,000 due occurrences: each runs exactly once."""
-    first = build_backend(uow_factory, clock)
-    second = build_backend(uow_factory, clock)
-    sound = await add_sound(uow_factory, clock.now())
+    first = build_backend(any_uow_factory, clock)
+    second = build_backend(any_uow_factory, clock)
+    sound = await add_sound(any_uow_factory, clock.now())
     due = clock.now() + timedelta(seconds=30)
-    async with uow_factory() as uow:
+    async with any_uow_factory() as uow:
         uow.session.add_all(
             ScheduledTask(
                 guild_id=GUILD,
@@ -105,7 +105,7 @@ async def test_two_runners_fire_1000_occurrences_exactly_once(
     await asyncio.gather(first.runner.drain(), second.runner.drain())
     plays = len(first.playback.requests) + len(second.playback.requests)
     assert plays == 1000
-    async with uow_factory() as uow:
+    async with any_uow_factory() as uow:
         completed = await uow.tasks.list(GUILD, statuses=[TaskStatus.COMPLETED], limit=2000)
         runs = [await uow.runs.history(task.id) for task in completed]
     assert len(completed) == 1000

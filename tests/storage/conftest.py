@@ -1,4 +1,4 @@
-"""A real, migrated SQLite file per test."""
+"""A real, migrated database per test: a SQLite file, and PostgreSQL when one is available."""
 
 from __future__ import annotations
 
@@ -11,14 +11,17 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from storage import migrate
 from storage.engine import create_engine, create_session_factory
 from storage.uow import UnitOfWorkFactory
+from tests.dbkit import BACKENDS, fresh_database_url
 
 
-@pytest.fixture
-async def engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'carillon.db'}")
-    await migrate.upgrade(engine)
-    yield engine
-    await engine.dispose()
+@pytest.fixture(params=BACKENDS)
+async def engine(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
+    """A migrated database: every storage test runs on SQLite and on PostgreSQL."""
+    async with fresh_database_url(request.param, tmp_path) as url:
+        engine = create_engine(url)
+        await migrate.upgrade(engine)
+        yield engine
+        await engine.dispose()
 
 
 @pytest.fixture
