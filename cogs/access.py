@@ -17,19 +17,27 @@ ADMIN_ONLY = (
     "Only server admins can do this: you need Manage Server, the server's Carillon admin role, "
     "or to be a bot owner."
 )
+OWNER_ONLY = "Only the bot's owners (set in the bot's config) can do this."
 
 
 class Access:
     def __init__(self, preferences: PreferenceService) -> None:
         self._preferences = preferences
 
+    async def is_owner(self, interaction: discord.Interaction[discord.Client]) -> bool:
+        """A bot owner (``[discord] owner_ids``, else the application's owner or team)."""
+        # Typed as discord.Client in interactions; only commands.Bot knows its owners.
+        is_owner = getattr(interaction.client, "is_owner", None)
+        return is_owner is not None and bool(await is_owner(interaction.user))
+
     async def is_admin(self, interaction: discord.Interaction[discord.Client]) -> bool:
-        client = interaction.client
-        is_owner = getattr(client, "is_owner", None)
-        if is_owner is not None and await is_owner(interaction.user):
+        """Manage Server or Administrator here, the server's admin role, or a bot owner."""
+        if await self.is_owner(interaction):
             return True
         if interaction.guild_id is None:
             return False
+        # The member's permissions in this channel as Discord computed them for the interaction
+        # (roles and channel overwrites included), not the command's default_permissions.
         permissions = interaction.permissions
         if permissions.manage_guild or permissions.administrator:
             return True
@@ -51,9 +59,8 @@ class Access:
         return Actor(interaction.user.id, is_admin=True)
 
     async def require_owner(self, interaction: discord.Interaction[discord.Client]) -> None:
-        is_owner = getattr(interaction.client, "is_owner", None)
-        if is_owner is None or not await is_owner(interaction.user):
-            raise app_commands.CheckFailure("Only the bot's owners can do this.")
+        if not await self.is_owner(interaction):
+            raise app_commands.CheckFailure(OWNER_ONLY)
 
 
 def guild_only(interaction: discord.Interaction[discord.Client]) -> int:

@@ -72,6 +72,43 @@ class TaskRepository:
         )
         return int(result.scalar_one())
 
+    async def count(
+        self,
+        guild_id: int,
+        *,
+        owner_id: int | None = None,
+        system_only: bool = False,
+        statuses: Collection[TaskStatus] = (),
+    ) -> int:
+        """How many tasks :meth:`list` would page through with the same filters."""
+        query = (
+            select(func.count())
+            .select_from(ScheduledTask)
+            .where(ScheduledTask.guild_id == guild_id)
+        )
+        if system_only:
+            query = query.where(ScheduledTask.owner_id.is_(None))
+        elif owner_id is not None:
+            query = query.where(ScheduledTask.owner_id == owner_id)
+        if statuses:
+            query = query.where(ScheduledTask.status.in_([s.value for s in statuses]))
+        return int((await self._session.execute(query)).scalar_one())
+
+    async def pending_summary(self, guild_id: int) -> tuple[int, datetime | None]:
+        """How many of a server's tasks are pending, and the earliest of their next runs.
+
+        One aggregate over the ``(guild_id, owner_id, status)`` index's server range: no rows are
+        loaded, so ``/admin status`` stays cheap on a server with thousands of tasks.
+        """
+        result = await self._session.execute(
+            select(func.count(), func.min(ScheduledTask.next_run_at)).where(
+                ScheduledTask.guild_id == guild_id,
+                ScheduledTask.status == TaskStatus.PENDING.value,
+            )
+        )
+        count, earliest = result.one()
+        return int(count), earliest
+
     async def due_in(
         self, guild_id: int, start: datetime, end: datetime
     ) -> Sequence[ScheduledTask]:
