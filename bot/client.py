@@ -7,6 +7,7 @@ hands them in, and closes everything in reverse order.
 from __future__ import annotations
 
 import logging
+import weakref
 from collections.abc import Awaitable, Callable, Iterable
 
 import aiohttp
@@ -54,6 +55,18 @@ class CarillonBot(commands.Bot):
         self.on_guild_seen: GuildHook | None = None
         self.on_startup: Callable[[], Awaitable[None]] | None = None
         self.voice_listener: VoiceHook | None = None
+        # Views with a timeout (pagers, confirmations) each keep a timer task; close() stops
+        # them so none outlives the client.
+        self._views: weakref.WeakSet[discord.ui.View] = weakref.WeakSet()
+
+    def track_view(self, view: discord.ui.View) -> None:
+        """Remember a view sent by a command, to stop it when the bot closes."""
+        self._views.add(view)
+
+    async def close(self) -> None:
+        for view in list(self._views):
+            view.stop()
+        await super().close()
 
     async def setup_hook(self) -> None:
         # Never wait for the gateway here (it deadlocks): start-up work that needs no

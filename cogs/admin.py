@@ -11,7 +11,6 @@ Autocomplete does not go through that check in discord.py, so each autocomplete 
 from __future__ import annotations
 
 import math
-import weakref
 from typing import TYPE_CHECKING, Literal
 
 import discord
@@ -34,7 +33,7 @@ from cogs.admin_views import (
     settings_embed,
     status_embed,
 )
-from cogs.paging import Pager, PageSource
+from cogs.paging import send_pages
 from cogs.render import NONE, bullet, preview_lines, safe, task_line
 from cogs.setting_inputs import check_in_server, setting_value_choices
 from cogs.task_choices import ACTIVE, TaskChoices, zone_choices
@@ -71,28 +70,7 @@ class AdminCog(
         self._access = access
         self._status = status
         self._task_choices_source = TaskChoices(app.scheduler, access)
-        self._pagers: weakref.WeakSet[Pager] = weakref.WeakSet()
         super().__init__()
-
-    async def cog_unload(self) -> None:
-        # A pager's timeout task would outlive the client (discord.py does not stop views on
-        # close); the bot removes its cogs when it closes, so stop them here.
-        for pager in list(self._pagers):
-            pager.stop()
-
-    async def _send_pages(self, interaction: Interaction, title: str, source: PageSource) -> None:
-        """cogs.paging.send_pages, keeping the pager so it can be stopped with the cog."""
-        pager = Pager(title, source, interaction.user.id)
-        embed = await pager.first()
-        if pager.pages > 1:
-            self._pagers.add(pager)
-            await interaction.response.send_message(
-                embed=embed, view=pager, ephemeral=True, allowed_mentions=NONE
-            )
-        else:
-            await interaction.response.send_message(
-                embed=embed, ephemeral=True, allowed_mentions=NONE
-            )
 
     async def interaction_check(self, interaction: Interaction) -> bool:
         # Raises CheckFailure with the reason; the tree's one error handler answers privately.
@@ -129,7 +107,7 @@ class AdminCog(
             return text, max(1, math.ceil(total / PAGE_SIZE))
 
         title = f"Tasks in this server ({total})"
-        await self._send_pages(interaction, title, page)
+        await send_pages(interaction, title, page, ephemeral=True)
 
     @app_commands.command(name="task-cancel")
     @app_commands.describe(task="The task to cancel (any member's, or a system task)")
@@ -225,7 +203,7 @@ class AdminCog(
             text = bullet(lines, "No system tasks. Create one with /admin system-task create.")
             return text, max(1, math.ceil(total / PAGE_SIZE))
 
-        await self._send_pages(interaction, f"System tasks ({total})", page)
+        await send_pages(interaction, f"System tasks ({total})", page, ephemeral=True)
 
     # ----------------------------------------------------------------------------- credits
 

@@ -58,6 +58,13 @@ class Pager(discord.ui.View):
         await interaction.response.edit_message(embed=await self._render(), view=self)
 
 
+def track_view(interaction: discord.Interaction[discord.Client], view: discord.ui.View) -> None:
+    """Let the bot stop ``view`` (and its timeout task) when it closes."""
+    track = getattr(interaction.client, "track_view", None)
+    if track is not None:
+        track(view)
+
+
 async def send_pages(
     interaction: discord.Interaction[discord.Client],
     title: str,
@@ -69,6 +76,7 @@ async def send_pages(
     pager = Pager(title, source, interaction.user.id)
     embed = await pager.first()
     view = pager if pager.pages > 1 else discord.utils.MISSING
+    track_view(interaction, pager)
     if interaction.response.is_done():
         await interaction.followup.send(
             embed=embed, view=view, ephemeral=ephemeral, allowed_mentions=NONE

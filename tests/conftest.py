@@ -10,6 +10,7 @@ Both bot fixtures stop the bot afterwards and fail if a task or a connection is 
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -19,7 +20,7 @@ import pytest
 
 from bot.endpoints import apply_endpoints, make_connector, reset_endpoints
 from tests.emulator import Emulator
-from tests.emulator.harness import running_bot
+from tests.emulator.harness import check_no_leftover_tasks, running_bot
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -69,12 +70,15 @@ async def carillon(emulator: Emulator, tmp_path: Path) -> AsyncIterator[App]:
             dev_guild_ids=(emulator.guild.id,),
         ),
     )
+    existing = asyncio.all_tasks()
     try:
         async with open_app(settings) as app:
             # discord.py waits this long after the last GUILD_CREATE before READY (default 2 s);
             # the emulator sends every guild at once, so waiting only slows each test down.
             app.bot._connection.guild_ready_timeout = 0.1
-            async with running_bot(emulator, app.bot):
+            async with running_bot(emulator, app.bot, check_leftovers=False):
                 yield app
+        # After the whole app (runner, players, engine) has closed, not just the client.
+        await check_no_leftover_tasks(existing)
     finally:
         reset_endpoints()

@@ -12,17 +12,6 @@ from tests.emulator import CommandRefused, Emulator
 pytestmark = pytest.mark.e2e
 
 
-def stop_pagers(app: App) -> None:
-    """Stop the live Previous/Next views: their 5-minute timeout tasks would outlive the bot,
-    which the fixture reports as leftover tasks (reported: the pager or the bot should do this
-    on close)."""
-    store = app.bot._connection._view_store
-    for items in list(store._views.values()):
-        for item in list(items.values()):
-            if item.view is not None:
-                item.view.stop()
-
-
 async def test_balance_of_a_new_member_is_the_starting_balance(
     carillon: App, emulator: Emulator
 ) -> None:
@@ -68,7 +57,6 @@ async def test_history_is_paginated_and_limited(carillon: App, emulator: Emulato
 
     everything = await emulator.slash("alice", "credits history")
     limited = await emulator.slash("alice", "credits history", limit=4)
-    stop_pagers(carillon)
 
     assert everything.embeds[0]["footer"]["text"] == "Page 1 of 2"
     assert len(re.findall(r"<t:\d+:f>", limited.text)) == 4

@@ -75,9 +75,6 @@ async def test_journey_scheduled_sound_plays_charges_and_completes(
     assert "completed" in shown.text
     history = await emulator.slash("alice", "tasks history", id=task_id)
     assert "succeeded" in history.text and "played 1 track(s)" in history.text
-    # The carillon fixture checks for leftover asyncio tasks before open_app closes the players,
-    # so leave voice here (reported: the fixture should close the app first).
-    await carillon.players.close()
 
 
 async def test_preview_shows_description_zone_next_runs_cost_and_buttons(

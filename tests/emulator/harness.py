@@ -23,6 +23,7 @@ async def running_bot(
     sync_global: bool = True,
     sync_guild_ids: tuple[int, ...] = (),
     start_timeout: float = 15.0,
+    check_leftovers: bool = True,
 ) -> AsyncIterator[commands.Bot]:
     """Start ``bot`` with the emulator's token, wait for READY, sync commands; on exit close it and
     check that no task and no connection to the emulator is left behind.
@@ -59,7 +60,8 @@ async def running_bot(
     finally:
         waiting.cancel()
         await _stop(emu, bot, client)
-        await _check_no_leftover_tasks(existing)
+        if check_leftovers:  # callers that own more than the bot check after closing all of it
+            await check_no_leftover_tasks(existing)
 
 
 async def _stop(emu: Emulator, bot: commands.Bot, client: asyncio.Task[None]) -> None:
@@ -71,7 +73,7 @@ async def _stop(emu: Emulator, bot: commands.Bot, client: asyncio.Task[None]) ->
     await emu.wait_idle()
 
 
-async def _check_no_leftover_tasks(existing: set[asyncio.Task[object]]) -> None:
+async def check_no_leftover_tasks(existing: set[asyncio.Task[object]]) -> None:
     current = asyncio.current_task()
     leftovers = {t for t in asyncio.all_tasks() if t not in existing and t is not current}
     if not leftovers:

@@ -231,7 +231,9 @@ def _option(
 ) -> dict[str, Any] | None:
     name, type_ = schema["name"], schema["type"]
     if name not in values:
-        if schema.get("required") and name != focused:
+        # While the user types into one option (autocomplete), Discord sends whatever else is
+        # filled in so far: required options may still be missing.
+        if schema.get("required") and focused is None:
             raise CommandRefused(f"option {name!r} is required")
         return None
     value = values[name]
