@@ -65,6 +65,8 @@ class CarillonTree(app_commands.CommandTree[discord.Client]):
 async def send_ephemeral(interaction: discord.Interaction[discord.Client], message: str) -> None:
     """Reply privately, whether or not the interaction was already answered or deferred."""
     try:
+        if interaction.response.type is discord.InteractionResponseType.deferred_channel_message:
+            await _drop_public_placeholder(interaction)
         if interaction.response.is_done():
             await interaction.followup.send(message, ephemeral=True, allowed_mentions=NO_MENTIONS)
         else:
@@ -78,3 +80,18 @@ async def send_ephemeral(interaction: discord.Interaction[discord.Client], messa
             interaction.user.id,
             exc_info=True,
         )
+
+
+async def _drop_public_placeholder(interaction: discord.Interaction[discord.Client]) -> None:
+    """Delete a public "thinking..." placeholder that nothing has replaced yet.
+
+    Discord turns the first follow-up after a deferred response into that placeholder, keeping
+    the defer's visibility, so an error after a public defer would be shown to everyone.  With
+    the placeholder gone the follow-up is a new message and can be ephemeral.
+    """
+    try:
+        original = await interaction.original_response()
+        if original.flags.loading:
+            await original.delete()
+    except discord.HTTPException:
+        log.debug("no deferred placeholder to drop for interaction %s", interaction.id)

@@ -147,7 +147,7 @@ class WebhookApi:
             return error(404, 10015, "Unknown Webhook")
         body, files = await read_message_body(request)
         original = record.original
-        if original is not None and original.loading:
+        if original is not None and original.loading and not original.deleted:
             # The first follow-up after a deferred response replaces the "thinking" message.
             message = original
             flags = original.flags & EPHEMERAL
