@@ -26,6 +26,7 @@ from bot.credits import CreditService
 from bot.endpoints import apply_endpoints, make_connector
 from bot.library import LibraryService
 from bot.notify import DiscordNotifier
+from bot.plays import PlayService
 from bot.preferences import PreferenceService
 from bot.scheduling.timelang import warm_up as warm_up_time_language
 from bot.tasks.handlers import build_handlers
@@ -53,6 +54,7 @@ class App:
     blobs: BlobStore
     library: LibraryService
     preferences: PreferenceService
+    plays: PlayService
     started_at: datetime = field(default_factory=lambda: SystemClock().now())
 
 
@@ -151,9 +153,10 @@ async def open_app(settings: Settings, *, clock: Clock | None = None) -> AsyncIt
                 connect_retries=audio.connect_retries,
             ),
         )
+        plays = PlayService(credits, players, library, settings.credits)
         runner = TaskRunner(
             uow,
-            build_handlers(uow, credits, players, settings),
+            build_handlers(uow, credits, plays, settings),
             settings=settings.scheduler,
             clock=clock,
             notifier=DiscordNotifier(bot, uow, settings),
@@ -191,6 +194,7 @@ async def open_app(settings: Settings, *, clock: Clock | None = None) -> AsyncIt
             blobs=blobs,
             library=library,
             preferences=preferences,
+            plays=plays,
         )
         # Imported here: cogs depend on bot services, not the other way round.
         from cogs import build_cogs

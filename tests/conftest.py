@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -47,8 +48,11 @@ async def harness_bot(emulator: Emulator) -> AsyncIterator[HarnessBot]:
         reset_endpoints()
 
 
-@pytest.fixture
-async def carillon(emulator: Emulator, tmp_path: Path) -> AsyncIterator[App]:
+@asynccontextmanager
+async def running_carillon(
+    emulator: Emulator, tmp_path: Path, **env_overrides: str
+) -> AsyncIterator[App]:
+    """The shipped bot against ``emulator``, with extra ``CARILLON_*`` settings if given."""
     from bot.app import open_app
     from bot.config import load_settings
 
@@ -60,6 +64,7 @@ async def carillon(emulator: Emulator, tmp_path: Path) -> AsyncIterator[App]:
         "CARILLON_DISCORD__API_BASE_URL": emulator.api_base_url,
         "CARILLON_DISCORD__GATEWAY_URL": emulator.gateway_url,
         "CARILLON_DISCORD__CA_FILE": str(emulator.ca_file),
+        **env_overrides,
     }
     settings = load_settings(config, env)
     settings = dataclasses.replace(
@@ -82,3 +87,9 @@ async def carillon(emulator: Emulator, tmp_path: Path) -> AsyncIterator[App]:
         await check_no_leftover_tasks(existing)
     finally:
         reset_endpoints()
+
+
+@pytest.fixture
+async def carillon(emulator: Emulator, tmp_path: Path) -> AsyncIterator[App]:
+    async with running_carillon(emulator, tmp_path) as app:
+        yield app

@@ -2,31 +2,24 @@
 
 A handler returns a :class:`HandlerResult` or raises: :class:`TransientPlaybackError` (the runner
 retries inside the lateness allowance) or any other :class:`CarillonError` (a permanent failure
-with a message for the owner).  Work that must land in the same transaction as the run's success
-(a credit recharge) is returned as ``apply`` and run by the runner inside that transaction, so a
-crash or a retry can never credit twice.
+with a message for the owner).  Plays are paid through :class:`bot.plays.PlayService`, the
+same use case as the play-now commands.  Work that must land in the same transaction as the
+run's success (a credit recharge) is returned as ``apply`` and run by the runner inside that
+transaction, so a crash or a retry can never credit twice.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
 
 from bot.config import Settings
-from bot.credit_rules import play_cost
 from bot.credits import CreditService
-from bot.errors import InsufficientCredits, PlaybackError
-from bot.playback import (
-    OnBusy,
-    PlaybackOutcome,
-    PlaybackPort,
-    PlaybackRequest,
-    PlayMode,
-    Track,
-)
+from bot.playback import OnBusy, PlaybackOutcome, PlaybackRequest, PlayMode, Track
+from bot.plays import Payer, PlayService
 from bot.tasks.model import TaskView
 from bot.tasks.params import validate_parameters
 from bot.tasks.policy import policy_for
@@ -55,54 +48,18 @@ def track_of(sound: Sound) -> Track:
 
 
 class PlayHandler:
-    """``play_sound`` and ``play_playlist``: charge per track started, refund if nothing played."""
+    """``play_sound`` and ``play_playlist``: paid per track started (:class:`PlayService`)."""
 
-    def __init__(
-        self,
-        uow_factory: UnitOfWorkFactory,
-        credits: CreditService,
-        playback: PlaybackPort,
-        settings: Settings,
-    ) -> None:
+    def __init__(self, uow_factory: UnitOfWorkFactory, plays: PlayService, settings: Settings):
         self._uow = uow_factory
-        self._credits = credits
-        self._playback = playback
+        self._plays = plays
         self._settings = settings
 
     async def execute(self, task: TaskView, due_at: datetime) -> HandlerResult:
         request = await self._request(task)
-        cost = play_cost(self._settings.credits.cost_per_play, system_task=task.is_system)
-        charged: list[int] = []
-        declined: list[str] = []
-
-        async def on_track_start(track: Track) -> bool:
-            if task.owner_id is None or cost == 0:
-                return True
-            try:
-                await self._credits.charge(
-                    task.guild_id, task.owner_id, cost, task_id=task.id, detail=track.name
-                )
-            except InsufficientCredits as exc:
-                declined.append(exc.message)
-                return False
-            charged.append(cost)
-            return True
-
-        try:
-            result = await self._playback.play(
-                _with_charging(request, on_track_start, label=f"task {task.id}")
-            )
-        except PlaybackError:
-            await self._refund(task, sum(charged), "playback failed before any audio was sent")
-            raise
-        if not result.audio_sent and charged:
-            await self._refund(task, sum(charged), "no audio was sent")
-        elif len(charged) > result.tracks_started:
-            # Stopped between a track's charge and its start: that track never played.
-            unplayed = len(charged) - result.tracks_started
-            await self._refund(task, unplayed * cost, "stopped before the track started")
-        if result.outcome is PlaybackOutcome.CHARGE_DECLINED and result.tracks_started == 0:
-            raise InsufficientCredits(declined[0] if declined else "Not enough credits.")
+        payer = Payer(task.guild_id, task.owner_id, task_id=task.id)  # no owner: system, free
+        paid = await self._plays.play(replace(request, label=f"task {task.id}"), payer)
+        result = paid.result
         if result.outcome is PlaybackOutcome.SKIPPED_BUSY:
             return HandlerResult(RunOutcome.SKIPPED, "something else was playing (on_busy: skip)")
         if result.outcome is PlaybackOutcome.SKIPPED_EMPTY:
@@ -145,29 +102,6 @@ class PlayHandler:
                 skip_if_nobody_listening=policy.skip_if_nobody_listening,
             )
 
-    async def _refund(self, task: TaskView, amount: int, why: str) -> None:
-        if amount and task.owner_id is not None:
-            await self._credits.refund(
-                task.guild_id, task.owner_id, amount, task_id=task.id, detail=why
-            )
-
-
-def _with_charging(
-    request: PlaybackRequest, on_track_start: Callable[[Track], Awaitable[bool]], label: str
-) -> PlaybackRequest:
-    return PlaybackRequest(
-        guild_id=request.guild_id,
-        channel_id=request.channel_id,
-        tracks=request.tracks,
-        play_mode=request.play_mode,
-        shuffle=request.shuffle,
-        max_duration_s=request.max_duration_s,
-        on_busy=request.on_busy,
-        skip_if_nobody_listening=request.skip_if_nobody_listening,
-        on_track_start=on_track_start,
-        label=label,
-    )
-
 
 class RechargeHandler:
     """``credit_recharge``: the credits land in the transaction that records the run's success."""
@@ -192,10 +126,10 @@ class RechargeHandler:
 def build_handlers(
     uow_factory: UnitOfWorkFactory,
     credits: CreditService,
-    playback: PlaybackPort,
+    plays: PlayService,
     settings: Settings,
 ) -> dict[TaskType, TaskHandler]:
-    play = PlayHandler(uow_factory, credits, playback, settings)
+    play = PlayHandler(uow_factory, plays, settings)
     return {
         TaskType.PLAY_SOUND: play,
         TaskType.PLAY_PLAYLIST: play,

@@ -9,6 +9,7 @@ from datetime import datetime
 from bot.config import Settings
 from bot.credits import CreditService
 from bot.playback import PlaybackOutcome, PlaybackRequest, PlaybackResult
+from bot.plays import PlayService
 from bot.tasks.handlers import build_handlers
 from bot.tasks.runner import TaskRunner
 from bot.tasks.service import SchedulerService
@@ -54,6 +55,13 @@ class FakePlayback:
 
     async def skip(self, guild_id: int) -> bool:
         return False
+
+
+class NoCounter:
+    """Play counts are the library's business; these tests do not look at them."""
+
+    async def record_plays(self, sound_ids: object) -> None:
+        return None
 
 
 @dataclass
@@ -105,9 +113,10 @@ def build_backend(
     playback = FakePlayback()
     notifier = FakeNotifier()
     credits = CreditService(uow_factory, clock, settings.credits)  # type: ignore[arg-type]
+    plays = PlayService(credits, playback, NoCounter(), settings.credits)
     runner = TaskRunner(
         uow_factory,
-        build_handlers(uow_factory, credits, playback, settings),
+        build_handlers(uow_factory, credits, plays, settings),
         settings=settings.scheduler,
         clock=clock,  # type: ignore[arg-type]
         notifier=notifier,
