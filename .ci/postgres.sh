@@ -3,8 +3,8 @@
 # SQLAlchemy URL. Installs Debian's postgresql when it is missing and we are root. Prints nothing
 # (and exits 0) when no server can be had: those tests then skip and say why.
 set -u
-PORT="${CARILLON_PG_PORT:-54329}"
-DIR="${CARILLON_PG_DIR:-/tmp/carillon-pg}"
+PORT="${POSTGRES_TEST_PORT:-54329}"
+DIR="${POSTGRES_TEST_DIR:-/tmp/carillon-pg}"
 bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 if [ -z "$bin" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; } >&2 || true

@@ -65,8 +65,9 @@ class CarillonTree(app_commands.CommandTree[discord.Client]):
 async def send_ephemeral(interaction: discord.Interaction[discord.Client], message: str) -> None:
     """Reply privately, whether or not the interaction was already answered or deferred."""
     try:
-        if interaction.response.type is discord.InteractionResponseType.deferred_channel_message:
-            await _drop_public_placeholder(interaction)
+        deferred = discord.InteractionResponseType.deferred_channel_message
+        if interaction.response.type is deferred and await _answer_deferred(interaction, message):
+            return
         if interaction.response.is_done():
             await interaction.followup.send(message, ephemeral=True, allowed_mentions=NO_MENTIONS)
         else:
@@ -82,16 +83,23 @@ async def send_ephemeral(interaction: discord.Interaction[discord.Client], messa
         )
 
 
-async def _drop_public_placeholder(interaction: discord.Interaction[discord.Client]) -> None:
-    """Delete a public "thinking..." placeholder that nothing has replaced yet.
+async def _answer_deferred(interaction: discord.Interaction[discord.Client], message: str) -> bool:
+    """Put the error where a deferred command's answer would go; False to send a follow-up.
 
-    Discord turns the first follow-up after a deferred response into that placeholder, keeping
-    the defer's visibility, so an error after a public defer would be shown to everyone.  With
-    the placeholder gone the follow-up is a new message and can be ephemeral.
+    A private deferral (or its progress text) is replaced by the error.  A public "thinking..."
+    placeholder is deleted instead: Discord turns the first follow-up into that placeholder with
+    the defer's visibility, so the error would be shown to everyone; once it is gone the
+    follow-up is a new message and can be ephemeral.
     """
     try:
         original = await interaction.original_response()
+        if original.flags.ephemeral:
+            await interaction.edit_original_response(
+                content=message, embeds=[], attachments=[], view=None, allowed_mentions=NO_MENTIONS
+            )
+            return True
         if original.flags.loading:
             await original.delete()
     except discord.HTTPException:
-        log.debug("no deferred placeholder to drop for interaction %s", interaction.id)
+        log.debug("deferred response of interaction %s not found", interaction.id)
+    return False

@@ -1,6 +1,6 @@
 """Fresh databases for tests: a SQLite file, or a new database on the test PostgreSQL server.
 
-PostgreSQL runs when ``CARILLON_TEST_POSTGRES_URL`` names a server (``.ci/postgres.sh`` starts
+PostgreSQL runs when ``POSTGRES_TEST_URL`` names a server (``.ci/postgres.sh`` starts
 one and ``.ci/run`` exports it); otherwise the PostgreSQL variants skip and say why.
 """
 
@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import make_url
 
-POSTGRES_URL = os.environ.get("CARILLON_TEST_POSTGRES_URL", "").strip()
+POSTGRES_URL = os.environ.get("POSTGRES_TEST_URL", "").strip()
 BACKENDS = ["sqlite", "postgresql"]
 
 
@@ -25,7 +25,7 @@ async def fresh_database_url(backend: str, tmp_path: Path) -> AsyncIterator[str]
         yield f"sqlite+aiosqlite:///{tmp_path / 'carillon.db'}"
         return
     if not POSTGRES_URL:
-        pytest.skip("no PostgreSQL server: set CARILLON_TEST_POSTGRES_URL (see .ci/postgres.sh)")
+        pytest.skip("no PostgreSQL server: set POSTGRES_TEST_URL (see .ci/postgres.sh)")
     import asyncpg
 
     server = make_url(POSTGRES_URL)

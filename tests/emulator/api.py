@@ -269,9 +269,13 @@ class Emulator:
         def answered() -> Reply | None:
             if record.response_type is None:
                 return None
-            if record.original is not None and record.original.loading:
+            original = record.original
+            if original is not None and original.deleted:
+                # The bot removed its deferred placeholder and answered with a new follow-up.
+                return Reply(record, record.followups[0]) if record.followups else None
+            if original is not None and original.loading:
                 return None  # deferred: wait for the follow-up or the edit
-            return Reply(record, record.original)
+            return Reply(record, original)
 
         return await self.wait_for(answered, f"the bot to answer {what}")
 
