@@ -10,7 +10,6 @@ Autocomplete does not go through that check in discord.py, so each autocomplete 
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING, Literal
 
 import discord
@@ -33,7 +32,7 @@ from cogs.admin_views import (
     settings_embed,
     status_embed,
 )
-from cogs.paging import send_pages
+from cogs.paging import page_count, send_pages
 from cogs.render import NONE, bullet, preview_lines, safe, task_line
 from cogs.setting_inputs import check_in_server, setting_value_choices
 from cogs.task_choices import ACTIVE, TaskChoices, zone_choices
@@ -104,7 +103,7 @@ class AdminCog(
                 offset=index * PAGE_SIZE,
             )
             text = bullet((task_line(t) for t in rows), "No tasks match.")
-            return text, max(1, math.ceil(total / PAGE_SIZE))
+            return text, page_count(total, PAGE_SIZE)
 
         title = f"Tasks in this server ({total})"
         await send_pages(interaction, title, page, ephemeral=True)
@@ -201,7 +200,7 @@ class AdminCog(
                 what = recharge_target(t) if t.task_type is TaskType.CREDIT_RECHARGE else ""
                 lines.append(task_line(t) + (f"\n  ↳ {what}" if what else ""))
             text = bullet(lines, "No system tasks. Create one with /admin system-task create.")
-            return text, max(1, math.ceil(total / PAGE_SIZE))
+            return text, page_count(total, PAGE_SIZE)
 
         await send_pages(interaction, f"System tasks ({total})", page, ephemeral=True)
 

@@ -12,7 +12,7 @@ from bot.config import CreditSettings
 from bot.credit_rules import credits_text, play_cost
 from bot.credits import HISTORY_MAX_LIMIT, CreditService, LedgerEntry
 from cogs.access import Access, guild_only
-from cogs.paging import PageSource, send_pages
+from cogs.paging import line_pages, send_pages
 from cogs.render import NONE, safe, ts
 
 if TYPE_CHECKING:
@@ -39,18 +39,6 @@ def ledger_line(entry: LedgerEntry) -> str:
         parts.append(f"/{safe(entry.command)}")
     line = " · ".join(parts)
     return f"{line} — {safe(entry.detail)}" if entry.detail else line
-
-
-def entry_pages(entries: list[LedgerEntry]) -> PageSource:
-    """Pages of ``PER_PAGE`` entries (the command's ``limit`` bounds how many are fetched)."""
-    lines = [ledger_line(entry) for entry in entries]
-    chunks = [lines[i : i + PER_PAGE] for i in range(0, len(lines), PER_PAGE)]
-    chunks = chunks or [["No changes yet."]]
-
-    async def source(page: int) -> tuple[str, int]:
-        return "\n".join(chunks[page]), len(chunks)
-
-    return source
 
 
 @app_commands.guild_only()
@@ -86,7 +74,14 @@ class CreditsCog(commands.GroupCog, group_name="credits", group_description="You
         """Show the latest changes to your credits: plays, refunds, recharges and grants."""
         guild_id = guild_only(interaction)
         entries = await self.credits.history(guild_id, interaction.user.id, limit=limit)
-        await send_pages(interaction, "Your credits", entry_pages(entries), ephemeral=True)
+        await send_pages(
+            interaction,
+            "Your credits",
+            line_pages(
+                [ledger_line(e) for e in entries], per_page=PER_PAGE, empty="No changes yet."
+            ),
+            ephemeral=True,
+        )
 
 
 def build(app: App, access: Access) -> list[commands.Cog]:

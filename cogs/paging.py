@@ -2,13 +2,43 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import math
+from collections.abc import Awaitable, Callable, Sequence
 
 import discord
 
 from cogs.render import EMBED_COLOUR, NONE
 
 PageSource = Callable[[int], Awaitable[tuple[str, int]]]  # page index -> (text, page count)
+# (limit, offset) -> that page's lines
+PageQuery = Callable[[int, int], Awaitable[Sequence[str]]]
+
+
+def page_count(total: int, per_page: int) -> int:
+    return max(1, math.ceil(total / per_page))
+
+
+def line_pages(lines: Sequence[str], *, per_page: int, empty: str, header: str = "") -> PageSource:
+    """Pages of lines already fetched (the command's own limit bounds how many)."""
+    pages = page_count(len(lines), per_page)
+
+    async def source(page: int) -> tuple[str, int]:
+        body = "\n".join(lines[page * per_page : (page + 1) * per_page]) or empty
+        return (f"{header}\n\n{body}" if header else body), pages
+
+    return source
+
+
+def queried_pages(
+    query: PageQuery, total: Callable[[], Awaitable[int]], *, per_page: int, empty: str
+) -> PageSource:
+    """Pages fetched one at a time (``query(limit, offset)``): long lists cost one page a click."""
+
+    async def source(page: int) -> tuple[str, int]:
+        lines = await query(per_page, page * per_page)
+        return "\n".join(lines) or empty, page_count(await total(), per_page)
+
+    return source
 
 
 class Pager(discord.ui.View):

@@ -21,7 +21,7 @@ from bot.plays import BackgroundPlays, Payer, playlist_max_duration
 from cogs.access import Access, guild_only
 from cogs.choices import LibraryChoices
 from cogs.confirm import Confirmations
-from cogs.paging import send_pages
+from cogs.paging import line_pages, queried_pages, send_pages
 from cogs.player import (
     background_plays,
     late_failure_notice,
@@ -192,14 +192,10 @@ class PlaylistCog(commands.GroupCog, group_name="playlist"):
             for number, track in enumerate(view.tracks, start=1)
         ]
         header = f"By <@{view.owner_id}> · {_summary(view)}"
-        pages = max(1, -(-len(lines) // PAGE_SIZE))
-
-        async def page(index: int) -> tuple[str, int]:
-            chunk = lines[index * PAGE_SIZE : (index + 1) * PAGE_SIZE]
-            body = "\n".join(chunk) or "Empty: add sounds with /playlist add."
-            return f"{header}\n\n{body}", pages
-
-        await send_pages(interaction, f"Playlist {safe(view.name)}", page)
+        pages = line_pages(
+            lines, per_page=PAGE_SIZE, empty="Empty: add sounds with /playlist add.", header=header
+        )
+        await send_pages(interaction, f"Playlist {safe(view.name)}", pages)
 
     @app_commands.command(name="list")
     @app_commands.guild_only()
@@ -207,20 +203,21 @@ class PlaylistCog(commands.GroupCog, group_name="playlist"):
         """The server's playlists with their owners, sizes and lengths."""
         guild_id = guild_only(interaction)
 
-        async def page(index: int) -> tuple[str, int]:
-            total = await self.library.count_playlists(guild_id)
-            rows = await self.library.list_playlists(
-                guild_id, limit=PAGE_SIZE, offset=index * PAGE_SIZE
-            )
-            lines = [
+        async def lines(limit: int, offset: int) -> list[str]:
+            rows = await self.library.list_playlists(guild_id, limit=limit, offset=offset)
+            return [
                 f"**{safe(p.name)}** · {_sounds(p.track_count)} · "
                 f"{duration(p.total_duration_s)} · by <@{p.owner_id}>"
                 for p in rows
             ]
-            text = "\n".join(lines) or "No playlists yet: make one with /playlist create."
-            return text, max(1, -(-total // PAGE_SIZE))
 
-        await send_pages(interaction, "Playlists", page)
+        pages = queried_pages(
+            lines,
+            lambda: self.library.count_playlists(guild_id),
+            per_page=PAGE_SIZE,
+            empty="No playlists yet: make one with /playlist create.",
+        )
+        await send_pages(interaction, "Playlists", pages)
 
     # ---------------------------------------------------------------------------------- play
 

@@ -18,7 +18,7 @@ from bot.plays import BackgroundPlays, Payer
 from cogs.access import Access, guild_only
 from cogs.choices import LibraryChoices
 from cogs.confirm import Confirmations
-from cogs.paging import send_pages
+from cogs.paging import queried_pages, send_pages
 from cogs.player import (
     background_plays,
     late_failure_notice,
@@ -194,19 +194,20 @@ class SoundCog(commands.GroupCog, group_name="sound"):
         """The server's sounds with their lengths and play counts."""
         guild_id = guild_only(interaction)
 
-        async def page(index: int) -> tuple[str, int]:
-            total = await self.library.count_sounds(guild_id)
-            sounds = await self.library.list_sounds(
-                guild_id, limit=PAGE_SIZE, offset=index * PAGE_SIZE
-            )
-            lines = [
+        async def lines(limit: int, offset: int) -> list[str]:
+            sounds = await self.library.list_sounds(guild_id, limit=limit, offset=offset)
+            return [
                 f"**{safe(s.name)}** · {duration(s.duration_s)} · {_plays(s.play_count)}"
                 for s in sounds
             ]
-            text = "\n".join(lines) or "No sounds yet: add one with /sound upload."
-            return text, max(1, -(-total // PAGE_SIZE))
 
-        await send_pages(interaction, "Sounds", page)
+        pages = queried_pages(
+            lines,
+            lambda: self.library.count_sounds(guild_id),
+            per_page=PAGE_SIZE,
+            empty="No sounds yet: add one with /sound upload.",
+        )
+        await send_pages(interaction, "Sounds", pages)
 
     # ---------------------------------------------------------------------------------- info
 

@@ -25,7 +25,7 @@ from bot.tasks.model import TaskStatus, TaskType, TaskView
 from bot.tasks.service import SchedulerService
 from bot.tree import send_ephemeral
 from cogs.access import Access, guild_only
-from cogs.paging import PageSource, send_pages
+from cogs.paging import line_pages, send_pages
 from cogs.render import (
     EMBED_COLOUR,
     NONE,
@@ -84,16 +84,6 @@ def task_controls(task: TaskView) -> discord.ui.View | None:
     # TaskButtons.on_interaction, which works the same before and after a restart.
     view.stop()
     return view
-
-
-def line_pages(lines: list[str], empty: str) -> PageSource:
-    """Pages of ``PER_PAGE`` lines, fetched once (the command's ``limit`` bounds them)."""
-    chunks = [lines[i : i + PER_PAGE] for i in range(0, len(lines), PER_PAGE)] or [[empty]]
-
-    async def source(page: int) -> tuple[str, int]:
-        return "\n".join(chunks[page]), len(chunks)
-
-    return source
 
 
 async def target_text(library: LibraryService, task: TaskView) -> str:
@@ -170,7 +160,10 @@ class TasksCog(commands.GroupCog, group_name="tasks", group_description="Your sc
             empty = f"You have no {status} tasks here."
         title = "Your tasks" if status is None else f"Your {status} tasks"
         await send_pages(
-            interaction, title, line_pages([task_line(t) for t in tasks], empty), ephemeral=True
+            interaction,
+            title,
+            line_pages([task_line(t) for t in tasks], per_page=PER_PAGE, empty=empty),
+            ephemeral=True,
         )
 
     @app_commands.command(name="show")
@@ -267,7 +260,7 @@ class TasksCog(commands.GroupCog, group_name="tasks", group_description="Your sc
         await send_pages(
             interaction,
             f"History of task #{task_id}",
-            line_pages([run_line(r) for r in runs], empty),
+            line_pages([run_line(r) for r in runs], per_page=PER_PAGE, empty=empty),
             ephemeral=True,
         )
 
