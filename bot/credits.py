@@ -172,7 +172,19 @@ class CreditService:
             task_id,
             command,
         )
-        raise InsufficientCredits(
+        raise self._insufficient(balance, cost)
+
+    async def ensure_affordable(self, guild_id: int, user_id: int, cost: int) -> None:
+        """Refuse early (before joining voice) when the balance cannot cover ``cost``.
+
+        Only a courtesy: the charge itself is atomic and may still be declined later.
+        """
+        balance = await self.balance(guild_id, user_id)
+        if not credit_rules.can_afford(balance, cost):
+            raise self._insufficient(balance, cost)
+
+    def _insufficient(self, balance: int, cost: int) -> InsufficientCredits:
+        return InsufficientCredits(
             credit_rules.insufficient_credits_message(
                 balance,
                 cost,

@@ -94,18 +94,8 @@ class PlayService:
         Only a courtesy: the charge itself is atomic and may still be declined later.
         """
         cost = self.cost(payer)
-        if payer.user_id is None or cost == 0:
-            return
-        balance = await self._credits.balance(payer.guild_id, payer.user_id)
-        if not credit_rules.can_afford(balance, cost):
-            raise InsufficientCredits(
-                credit_rules.insufficient_credits_message(
-                    balance,
-                    cost,
-                    daily_allowance=self._settings.daily_allowance,
-                    max_balance=self._settings.max_balance,
-                )
-            )
+        if payer.user_id is not None and cost > 0:
+            await self._credits.ensure_affordable(payer.guild_id, payer.user_id, cost)
 
     async def play(
         self,

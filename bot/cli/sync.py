@@ -12,8 +12,8 @@ import asyncio
 import discord
 
 from bot.app import open_app
-from bot.cli.common import EXIT_USAGE, fail, settings_or_none
-from bot.config import Settings, token_problem
+from bot.cli.common import EXIT_USAGE, fail, settings_with_token
+from bot.config import Settings
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -30,12 +30,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def handle(args: argparse.Namespace) -> int:
-    settings = settings_or_none(args)
+    settings = settings_with_token(args)
     if settings is None:
-        return EXIT_USAGE
-    problem = token_problem(settings.discord.token)
-    if problem:
-        fail(problem)
         return EXIT_USAGE
     return asyncio.run(sync(settings, args.guild))
 
