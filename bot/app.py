@@ -26,6 +26,7 @@ from bot.credits import CreditService
 from bot.endpoints import apply_endpoints, make_connector
 from bot.library import LibraryService
 from bot.notify import DiscordNotifier
+from bot.playlists import PlaylistService
 from bot.plays import PlayService
 from bot.preferences import PreferenceService
 from bot.scheduling.timelang import warm_up as warm_up_time_language
@@ -53,6 +54,7 @@ class App:
     players: PlayerManager
     blobs: BlobStore
     library: LibraryService
+    playlists: PlaylistService
     preferences: PreferenceService
     plays: PlayService
     started_at: datetime = field(default_factory=lambda: SystemClock().now())
@@ -193,6 +195,7 @@ async def open_app(settings: Settings, *, clock: Clock | None = None) -> AsyncIt
             players=players,
             blobs=blobs,
             library=library,
+            playlists=PlaylistService(uow, clock),
             preferences=preferences,
             plays=plays,
         )

@@ -1,4 +1,4 @@
-"""The library service: every use case on a server's sounds and playlists.
+"""The library service: every use case on a server's sounds (playlists: :mod:`bot.playlists`).
 
 Takes plain IDs and names as users type them, returns frozen views (never ORM rows), and raises
 :class:`ValidationError`, :class:`NotFoundError` or :class:`PermissionDenied` with a message for
@@ -37,7 +37,7 @@ from bot.library_model import (
 )
 from bot.playback import Track
 from bot.tasks.service import Actor
-from storage.models import Blob, Playlist, Sound
+from storage.models import Blob, Sound
 from storage.repositories.library import LibraryConflict, name_key
 from storage.uow import UnitOfWork
 
@@ -92,7 +92,7 @@ class BlobDeleter(Protocol):
     def delete(self, blob_hash: str) -> bool: ...
 
 
-def _page(limit: int, offset: int) -> tuple[int, int]:
+def page_bounds(limit: int, offset: int) -> tuple[int, int]:
     return max(1, min(limit, MAX_PAGE)), max(0, offset)
 
 
@@ -107,7 +107,7 @@ def _clean_filename(filename: str | None) -> str | None:
 
 
 class LibraryService:
-    """Sounds (upload, find, list, rename, delete, plays) and playlists of each server."""
+    """Sounds of each server: upload, find, list, rename, delete, plays."""
 
     def __init__(
         self,
@@ -239,13 +239,13 @@ class LibraryService:
     async def find_sound(self, guild_id: int, name: str) -> SoundView:
         """A sound of this server by name (any case); the error suggests close names."""
         async with self._uow() as uow:
-            return sound_view(await self._sound_by_name(uow, guild_id, name))
+            return sound_view(await sound_by_name(uow, guild_id, name))
 
     async def list_sounds(
         self, guild_id: int, *, prefix: str = "", limit: int = 25, offset: int = 0
     ) -> list[SoundView]:
         """One page of the server's sounds in name order, optionally those starting ``prefix``."""
-        limit, offset = _page(limit, offset)
+        limit, offset = page_bounds(limit, offset)
         async with self._uow() as uow:
             rows = await uow.sounds.page(guild_id, normalise_name(prefix), limit, offset)
         return [sound_view(row) for row in rows]
@@ -259,7 +259,7 @@ class LibraryService:
         """Sound names for autocomplete: those containing ``text``, prefix matches first."""
         async with self._uow() as uow:
             return await uow.sounds.names_matching(
-                guild_id, normalise_name(text), _page(limit, 0)[0]
+                guild_id, normalise_name(text), page_bounds(limit, 0)[0]
             )
 
     async def suggest_name(self, guild_id: int, wanted: str) -> str:
@@ -275,8 +275,8 @@ class LibraryService:
         new_name = clean_name(new_name, "sound")
         try:
             async with self._uow() as uow:
-                sound = await self._sound_by_name(uow, guild_id, name)
-                _check_may_change(
+                sound = await sound_by_name(uow, guild_id, name)
+                check_may_change(
                     actor,
                     sound.uploader_id,
                     f"Only the member who uploaded the sound {quoted(sound.name)}, or a server "
@@ -331,8 +331,8 @@ class LibraryService:
         gone (the command asks for confirmation first, with :meth:`sound_usage`).
         """
         async with self._uow() as uow:
-            sound = await self._sound_by_name(uow, guild_id, name)
-            _check_may_change(
+            sound = await sound_by_name(uow, guild_id, name)
+            check_may_change(
                 actor,
                 sound.uploader_id,
                 f"Only the member who uploaded the sound {quoted(sound.name)}, or a server admin, "
@@ -381,214 +381,11 @@ class LibraryService:
         """What the playback port plays for this sound."""
         return Track(sound.id, sound.name, sound.blob_hash, sound.duration_s)
 
-    # --------------------------------------------------------------------------- playlists
-
-    async def create_playlist(self, guild_id: int, user_id: int, name: str) -> PlaylistView:
-        """A new, empty playlist owned by ``user_id``."""
-        name = clean_name(name, "playlist")
-        now = self._clock.now()
-        try:
-            async with self._uow() as uow:
-                if await uow.playlists.by_name(guild_id, name) is not None:
-                    raise ValidationError(_playlist_name_taken(name))
-                playlist = await uow.playlists.add(
-                    Playlist(
-                        guild_id=guild_id,
-                        name=name,
-                        name_key=name_key(name),
-                        owner_id=user_id,
-                        created_at=now,
-                        updated_at=now,
-                    )
-                )
-                await uow.commit()
-        except LibraryConflict:
-            raise ValidationError(_playlist_name_taken(name)) from None
-        log.info("guild %s: user %s created playlist %s %r", guild_id, user_id, playlist.id, name)
-        return PlaylistView.of(playlist, ())
-
-    async def add_to_playlist(
-        self, guild_id: int, actor: Actor, playlist: str, sound: str, position: int | None = None
-    ) -> PlaylistView:
-        """Insert a sound at a 1-based ``position`` (default: at the end)."""
-        try:
-            async with self._uow() as uow:
-                row = await self._playlist_to_change(uow, guild_id, playlist, actor)
-                track = await self._sound_by_name(uow, guild_id, sound)
-                item_ids = await uow.playlists.item_ids(row.id)
-                count = len(item_ids)
-                if count >= MAX_PLAYLIST_ITEMS:
-                    raise ValidationError(
-                        f"The playlist {quoted(row.name)} already has {MAX_PLAYLIST_ITEMS} sounds, "
-                        "the most a playlist can hold. Remove some with /playlist remove, or "
-                        "create another playlist."
-                    )
-                if position is None:
-                    position = count + 1
-                elif not 1 <= position <= count + 1:
-                    raise ValidationError(
-                        f"Position {position} is outside the playlist {quoted(row.name)}, which "
-                        f"has {_sounds(count)}: use 1 to {count + 1} ({count + 1} adds it at the "
-                        "end), or leave the position out."
-                    )
-                # Appended after the last position (free), then moved into place if needed.
-                new_id = await uow.playlists.append_item(row.id, track.id, count + 1)
-                if position != count + 1:
-                    item_ids.insert(position - 1, new_id)
-                    await uow.playlists.renumber(row.id, item_ids)
-                view = await self._save_playlist(uow, row)
-        except LibraryConflict:
-            raise ValidationError(_changed_meanwhile(playlist)) from None
-        log.info(
-            "guild %s: user %s added sound %s to playlist %s at %s",
-            guild_id,
-            actor.user_id,
-            track.id,
-            view.id,
-            position,
-        )
-        return view
-
-    async def remove_from_playlist(
-        self, guild_id: int, actor: Actor, playlist: str, position: int
-    ) -> tuple[SoundView, PlaylistView]:
-        """Take out the sound at a 1-based ``position``; returns it and the playlist after."""
-        try:
-            async with self._uow() as uow:
-                row = await self._playlist_to_change(uow, guild_id, playlist, actor)
-                entries = await uow.playlists.entries(row.id)
-                _check_position(row.name, position, len(entries), "position")
-                item_id, removed = entries.pop(position - 1)
-                await uow.playlists.delete_items([item_id])
-                await uow.playlists.renumber(row.id, [entry_id for entry_id, _ in entries])
-                removed_view = sound_view(removed)
-                view = await self._save_playlist(uow, row)
-        except LibraryConflict:
-            raise ValidationError(_changed_meanwhile(playlist)) from None
-        return removed_view, view
-
-    async def move_in_playlist(
-        self, guild_id: int, actor: Actor, playlist: str, from_pos: int, to_pos: int
-    ) -> PlaylistView:
-        """Move the sound at ``from_pos`` to ``to_pos`` (1-based; the others shift over)."""
-        try:
-            async with self._uow() as uow:
-                row = await self._playlist_to_change(uow, guild_id, playlist, actor)
-                item_ids = await uow.playlists.item_ids(row.id)
-                _check_position(row.name, from_pos, len(item_ids), "from position")
-                _check_position(row.name, to_pos, len(item_ids), "to position")
-                if from_pos != to_pos:
-                    item_ids.insert(to_pos - 1, item_ids.pop(from_pos - 1))
-                    await uow.playlists.renumber(row.id, item_ids)
-                view = await self._save_playlist(uow, row)
-        except LibraryConflict:
-            raise ValidationError(_changed_meanwhile(playlist)) from None
-        return view
-
-    async def show_playlist(self, guild_id: int, name: str) -> PlaylistView:
-        """A playlist with its tracks in order and its total length."""
-        async with self._uow() as uow:
-            row = await self._playlist_by_name(uow, guild_id, name)
-            return await self._playlist_view(uow, row)
-
-    async def get_playlist(self, guild_id: int, playlist_id: int) -> PlaylistView:
-        """A playlist by id (what tasks store)."""
-        async with self._uow() as uow:
-            row = await uow.playlists.get(guild_id, playlist_id)
-            if row is None:
-                raise NotFoundError(
-                    "That playlist no longer exists in this server; see /playlist list."
-                )
-            return await self._playlist_view(uow, row)
-
-    async def list_playlists(
-        self, guild_id: int, *, prefix: str = "", limit: int = 25, offset: int = 0
-    ) -> list[PlaylistSummary]:
-        """One page of the server's playlists in name order, with track counts and lengths."""
-        limit, offset = _page(limit, offset)
-        async with self._uow() as uow:
-            rows = await uow.playlists.summaries(guild_id, normalise_name(prefix), limit, offset)
-        return [
-            PlaylistSummary(p.id, p.guild_id, p.name, p.owner_id, count, total)
-            for p, count, total in rows
-        ]
-
-    async def count_playlists(self, guild_id: int, *, prefix: str = "") -> int:
-        """How many playlists :meth:`list_playlists` pages through."""
-        async with self._uow() as uow:
-            return await uow.playlists.count(guild_id, normalise_name(prefix))
-
-    async def search_playlist_names(self, guild_id: int, text: str, limit: int = 25) -> list[str]:
-        """Playlist names for autocomplete: those containing ``text``, prefix matches first."""
-        async with self._uow() as uow:
-            return await uow.playlists.names_matching(
-                guild_id, normalise_name(text), _page(limit, 0)[0]
-            )
-
-    async def playlist_usage(self, guild_id: int, playlist_id: int) -> tuple[TaskRef, ...]:
-        """Unfinished tasks that play this playlist (to confirm before deleting it)."""
-        async with self._uow() as uow:
-            row = await uow.playlists.get(guild_id, playlist_id)
-            if row is None:
-                raise NotFoundError("That playlist no longer exists in this server.")
-            tasks = await uow.playlists.active_tasks_playing(guild_id, [playlist_id])
-        return tuple(TaskRef(task_id, task_name, row.name) for task_id, task_name, _ in tasks)
-
-    async def delete_playlist(self, guild_id: int, actor: Actor, name: str) -> PlaylistView:
-        """Delete a playlist (its owner or an admin); its sounds stay in the library."""
-        async with self._uow() as uow:
-            row = await self._playlist_to_change(uow, guild_id, name, actor)
-            view = await self._playlist_view(uow, row)
-            await uow.playlists.delete(row)
-            await uow.commit()
-        log.info(
-            "guild %s: user %s deleted playlist %s %r", guild_id, actor.user_id, view.id, view.name
-        )
-        return view
-
     # ----------------------------------------------------------------------------- helpers
 
     async def _ensure_sound_name_free(self, uow: UnitOfWork, guild_id: int, name: str) -> None:
         if await uow.sounds.by_name(guild_id, name) is not None:
             raise ValidationError(_sound_name_taken(name))
-
-    async def _sound_by_name(self, uow: UnitOfWork, guild_id: int, name: str) -> Sound:
-        sound = await uow.sounds.by_name(guild_id, normalise_name(name))
-        if sound is None:
-            names = await uow.sounds.all_names(guild_id)
-            raise NotFoundError(not_found_message("sound", name, names))
-        return sound
-
-    async def _playlist_by_name(self, uow: UnitOfWork, guild_id: int, name: str) -> Playlist:
-        playlist = await uow.playlists.by_name(guild_id, normalise_name(name))
-        if playlist is None:
-            names = await uow.playlists.all_names(guild_id)
-            raise NotFoundError(not_found_message("playlist", name, names))
-        return playlist
-
-    async def _playlist_to_change(
-        self, uow: UnitOfWork, guild_id: int, name: str, actor: Actor
-    ) -> Playlist:
-        playlist = await self._playlist_by_name(uow, guild_id, name)
-        _check_may_change(
-            actor,
-            playlist.owner_id,
-            f"Only the member who created the playlist {quoted(playlist.name)}, or a server "
-            "admin, can change it. Make your own with /playlist create.",
-        )
-        return playlist
-
-    async def _playlist_view(self, uow: UnitOfWork, playlist: Playlist) -> PlaylistView:
-        entries = await uow.playlists.entries(playlist.id)
-        return PlaylistView.of(playlist, tuple(sound_view(sound) for _, sound in entries))
-
-    async def _save_playlist(self, uow: UnitOfWork, playlist: Playlist) -> PlaylistView:
-        """Stamp the change, read the playlist back as it now is, and commit."""
-        playlist.updated_at = self._clock.now()
-        await uow.playlists.save()
-        view = await self._playlist_view(uow, playlist)
-        await uow.commit()
-        return view
 
     async def _drop_blob_file_if_unused(self, blob_hash: str, *, own_uploads: int) -> None:
         """Delete a blob file that no row records; keep it when that cannot be known for sure.
@@ -608,25 +405,9 @@ class LibraryService:
             log.warning("could not delete unused blob %s", blob_hash, exc_info=True)
 
 
-def _check_may_change(actor: Actor, owner_id: int, message: str) -> None:
+def check_may_change(actor: Actor, owner_id: int, message: str) -> None:
     if not (actor.is_admin or actor.user_id == owner_id):
         raise PermissionDenied(message)
-
-
-def _check_position(playlist: str, position: int, count: int, what: str) -> None:
-    if count == 0:
-        raise ValidationError(
-            f"The playlist {quoted(playlist)} is empty; add sounds to it with /playlist add."
-        )
-    if not 1 <= position <= count:
-        raise ValidationError(
-            f"The {what} {position} is not in the playlist {quoted(playlist)}, which has "
-            f"{_sounds(count)}: use a number from 1 to {count} (see /playlist show)."
-        )
-
-
-def _sounds(count: int) -> str:
-    return "1 sound" if count == 1 else f"{count} sounds"
 
 
 def _sound_name_taken(name: str) -> str:
@@ -636,15 +417,10 @@ def _sound_name_taken(name: str) -> str:
     )
 
 
-def _playlist_name_taken(name: str) -> str:
-    return (
-        f"This server already has a playlist called {quoted(name)} (names ignore case). "
-        "Choose another name, or add to it with /playlist add."
-    )
-
-
-def _changed_meanwhile(playlist: str) -> str:
-    return (
-        f"The playlist {quoted(playlist)} was changed by someone else at the same moment; "
-        "check it with /playlist show and try again."
-    )
+async def sound_by_name(uow: UnitOfWork, guild_id: int, name: str) -> Sound:
+    """The server's sound called ``name`` (any case), or a "not found" with close names."""
+    sound = await uow.sounds.by_name(guild_id, normalise_name(name))
+    if sound is None:
+        names = await uow.sounds.all_names(guild_id)
+        raise NotFoundError(not_found_message("sound", name, names))
+    return sound

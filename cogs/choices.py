@@ -13,6 +13,7 @@ import discord
 from discord import app_commands
 
 from bot.library import LibraryService
+from bot.playlists import PlaylistService
 
 MAX_CHOICES = 25  # Discord shows at most 25 suggestions
 
@@ -20,8 +21,9 @@ MAX_CHOICES = 25  # Discord shows at most 25 suggestions
 class LibraryChoices:
     """Suggests the server's sound and playlist names matching what the member typed so far."""
 
-    def __init__(self, library: LibraryService) -> None:
+    def __init__(self, library: LibraryService, playlists: PlaylistService) -> None:
         self._library = library
+        self._playlists = playlists
 
     async def sounds(
         self, interaction: discord.Interaction[discord.Client], current: str
@@ -36,7 +38,7 @@ class LibraryChoices:
     ) -> list[app_commands.Choice[str]]:
         if interaction.guild_id is None:
             return []
-        names = await self._library.search_playlist_names(
+        names = await self._playlists.search_playlist_names(
             interaction.guild_id, current, MAX_CHOICES
         )
         return _choices(names)

@@ -17,6 +17,7 @@ from bot.errors import PermissionDenied, ValidationError
 from bot.library import MAX_PLAYLIST_ITEMS, LibraryService, PlaylistView
 from bot.library_model import NAME_MAX
 from bot.playback import PlaybackRequest, PlayMode
+from bot.playlists import PlaylistService
 from bot.plays import BackgroundPlays, Payer, playlist_max_duration
 from cogs.access import Access, guild_only
 from cogs.choices import LibraryChoices
@@ -58,17 +59,19 @@ class PlaylistCog(commands.GroupCog, group_name="playlist"):
     def __init__(
         self,
         library: LibraryService,
+        playlists: PlaylistService,
         players: PlayerManager,
         plays: BackgroundPlays,
         settings: Settings,
         access: Access,
     ) -> None:
         self.library = library
+        self.playlists = playlists
         self.players = players
         self.plays = plays
         self.settings = settings
         self.access = access
-        self.choices = LibraryChoices(library)
+        self.choices = LibraryChoices(library, playlists)
         self.confirmations = Confirmations()
 
     async def cog_unload(self) -> None:
@@ -93,7 +96,7 @@ class PlaylistCog(commands.GroupCog, group_name="playlist"):
     async def create(self, interaction: discord.Interaction[discord.Client], name: Name) -> None:
         """Create an empty playlist that you own."""
         guild_id = guild_only(interaction)
-        playlist = await self.library.create_playlist(guild_id, interaction.user.id, name)
+        playlist = await self.playlists.create_playlist(guild_id, interaction.user.id, name)
         await interaction.response.send_message(
             f"📃 Created the playlist **{safe(playlist.name)}**. Add sounds with /playlist add.",
             allowed_mentions=NONE,
@@ -117,7 +120,7 @@ class PlaylistCog(commands.GroupCog, group_name="playlist"):
         """Add a sound to a playlist."""
         guild_id = guild_only(interaction)
         actor = await self.access.actor(interaction)
-        view = await self.library.add_to_playlist(guild_id, actor, playlist, sound, position)
+        view = await self.playlists.add_to_playlist(guild_id, actor, playlist, sound, position)
         at = position or len(view.tracks)
         added = view.tracks[at - 1]
         await interaction.response.send_message(
@@ -142,7 +145,9 @@ class PlaylistCog(commands.GroupCog, group_name="playlist"):
         """Take the sound at a position out of a playlist (the sound stays in the library)."""
         guild_id = guild_only(interaction)
         actor = await self.access.actor(interaction)
-        removed, view = await self.library.remove_from_playlist(guild_id, actor, playlist, position)
+        removed, view = await self.playlists.remove_from_playlist(
+            guild_id, actor, playlist, position
+        )
         await interaction.response.send_message(
             f"➖ Took **{safe(removed.name)}** (position {position}) out of **{safe(view.name)}** "
             f"(now {_summary(view)}).",
@@ -167,7 +172,7 @@ class PlaylistCog(commands.GroupCog, group_name="playlist"):
         """Move a sound to another position; the ones between shift over."""
         guild_id = guild_only(interaction)
         actor = await self.access.actor(interaction)
-        view = await self.library.move_in_playlist(
+        view = await self.playlists.move_in_playlist(
             guild_id, actor, playlist, from_position, to_position
         )
         moved = view.tracks[to_position - 1]
@@ -186,7 +191,7 @@ class PlaylistCog(commands.GroupCog, group_name="playlist"):
     async def show(self, interaction: discord.Interaction[discord.Client], playlist: Name) -> None:
         """A playlist's sounds in order, with their lengths."""
         guild_id = guild_only(interaction)
-        view = await self.library.show_playlist(guild_id, playlist)
+        view = await self.playlists.show_playlist(guild_id, playlist)
         lines = [
             f"`{number:>3}` **{safe(track.name)}** · {duration(track.duration_s)}"
             for number, track in enumerate(view.tracks, start=1)
@@ -204,7 +209,7 @@ class PlaylistCog(commands.GroupCog, group_name="playlist"):
         guild_id = guild_only(interaction)
 
         async def lines(limit: int, offset: int) -> list[str]:
-            rows = await self.library.list_playlists(guild_id, limit=limit, offset=offset)
+            rows = await self.playlists.list_playlists(guild_id, limit=limit, offset=offset)
             return [
                 f"**{safe(p.name)}** · {_sounds(p.track_count)} · "
                 f"{duration(p.total_duration_s)} · by <@{p.owner_id}>"
@@ -213,7 +218,7 @@ class PlaylistCog(commands.GroupCog, group_name="playlist"):
 
         pages = queried_pages(
             lines,
-            lambda: self.library.count_playlists(guild_id),
+            lambda: self.playlists.count_playlists(guild_id),
             per_page=PAGE_SIZE,
             empty="No playlists yet: make one with /playlist create.",
         )
@@ -244,7 +249,7 @@ class PlaylistCog(commands.GroupCog, group_name="playlist"):
     ) -> None:
         """Play a playlist now in your voice channel or the one you pick (credits per sound)."""
         guild_id = guild_only(interaction)
-        view = await self.library.show_playlist(guild_id, playlist)
+        view = await self.playlists.show_playlist(guild_id, playlist)
         if not view.tracks:
             raise ValidationError(
                 f"The playlist **{safe(view.name)}** is empty; add sounds with /playlist add."
@@ -290,16 +295,16 @@ class PlaylistCog(commands.GroupCog, group_name="playlist"):
         """Delete a playlist you created (admins: any); its sounds stay in the library."""
         guild_id = guild_only(interaction)
         actor = await self.access.actor(interaction)
-        view = await self.library.show_playlist(guild_id, playlist)
+        view = await self.playlists.show_playlist(guild_id, playlist)
         if not (actor.is_admin or actor.user_id == view.owner_id):
             raise PermissionDenied(
                 f"Only the member who created the playlist **{safe(view.name)}**, or a server "
                 "admin, can delete it."
             )
-        tasks = await self.library.playlist_usage(guild_id, view.id)
+        tasks = await self.playlists.playlist_usage(guild_id, view.id)
         done = f"🗑️ Deleted the playlist **{safe(view.name)}**; its sounds stay in the library."
         if not tasks:
-            await self.library.delete_playlist(guild_id, actor, view.name)
+            await self.playlists.delete_playlist(guild_id, actor, view.name)
             await interaction.response.send_message(done, allowed_mentions=NONE)
             return
         question = "\n".join(
@@ -313,7 +318,7 @@ class PlaylistCog(commands.GroupCog, group_name="playlist"):
         kept = f"Kept the playlist **{safe(view.name)}**."
         if not await self.confirmations.ask(interaction, question, cancelled=kept):
             return
-        await self.library.delete_playlist(guild_id, actor, view.name)
+        await self.playlists.delete_playlist(guild_id, actor, view.name)
         await interaction.edit_original_response(
             content=f"{done} Cancel or change its {len(tasks)} task(s) with /tasks.",
             view=None,
@@ -323,4 +328,8 @@ class PlaylistCog(commands.GroupCog, group_name="playlist"):
 
 def build(app: App, access: Access) -> list[commands.Cog]:
     """The cogs of this command group, given what they use."""
-    return [PlaylistCog(app.library, app.players, background_plays(app), app.settings, access)]
+    return [
+        PlaylistCog(
+            app.library, app.playlists, app.players, background_plays(app), app.settings, access
+        )
+    ]

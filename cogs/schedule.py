@@ -24,6 +24,7 @@ from bot.credit_rules import credits_text, play_cost
 from bot.credits import CreditService
 from bot.errors import ValidationError
 from bot.library import LibraryService
+from bot.playlists import PlaylistService
 from bot.preferences import PreferenceService
 from bot.scheduling.phrases import normalise, parse_duration
 from bot.scheduling.recurrence import Recurrence
@@ -110,6 +111,7 @@ class ScheduleCog(
         self,
         scheduler: SchedulerService,
         library: LibraryService,
+        playlists: PlaylistService,
         preferences: PreferenceService,
         credits: CreditService,
         access: Access,
@@ -118,12 +120,13 @@ class ScheduleCog(
     ) -> None:
         self.scheduler = scheduler
         self.library = library
+        self.playlists = playlists
         self.preferences = preferences
         self.credits = credits
         self.access = access
         self.settings = settings
         self.clock = clock
-        self.choices = LibraryChoices(library)
+        self.choices = LibraryChoices(library, playlists)
         super().__init__()
 
     @app_commands.command(name="sound")
@@ -197,7 +200,7 @@ class ScheduleCog(
         """Schedule a playlist to play in a voice channel."""
         guild_id = guild_only(interaction)
         channel_id = voice_channel_id(interaction, channel)
-        found = await self.library.show_playlist(guild_id, playlist)
+        found = await self.playlists.show_playlist(guild_id, playlist)
         seconds = None if max_duration is None else max_duration_seconds(max_duration)
         cost = credits_text(play_cost(self.settings.credits.cost_per_play, system_task=False))
         tracks = len(found.tracks)
@@ -313,6 +316,7 @@ def build(app: App, access: Access) -> list[commands.Cog]:
         ScheduleCog(
             app.scheduler,
             app.library,
+            app.playlists,
             app.preferences,
             app.credits,
             access,

@@ -14,6 +14,7 @@ from bot.errors import PermissionDenied, ValidationError
 from bot.library import LibraryService, SoundUsage, SoundView, TaskRef
 from bot.library_model import NAME_MAX
 from bot.playback import PlaybackRequest, PlayMode
+from bot.playlists import PlaylistService
 from bot.plays import BackgroundPlays, Payer
 from cogs.access import Access, guild_only
 from cogs.choices import LibraryChoices
@@ -76,6 +77,7 @@ class SoundCog(commands.GroupCog, group_name="sound"):
     def __init__(
         self,
         library: LibraryService,
+        playlists: PlaylistService,
         players: PlayerManager,
         plays: BackgroundPlays,
         audio: AudioSettings,
@@ -86,7 +88,7 @@ class SoundCog(commands.GroupCog, group_name="sound"):
         self.plays = plays
         self.audio = audio
         self.access = access
-        self.choices = LibraryChoices(library)
+        self.choices = LibraryChoices(library, playlists)
         self.confirmations = Confirmations()
 
     async def cog_unload(self) -> None:
@@ -308,4 +310,13 @@ class SoundCog(commands.GroupCog, group_name="sound"):
 
 def build(app: App, access: Access) -> list[commands.Cog]:
     """The cogs of this command group, given what they use."""
-    return [SoundCog(app.library, app.players, background_plays(app), app.settings.audio, access)]
+    return [
+        SoundCog(
+            app.library,
+            app.playlists,
+            app.players,
+            background_plays(app),
+            app.settings.audio,
+            access,
+        )
+    ]

@@ -21,6 +21,7 @@ from discord.ext import commands
 
 from bot.errors import CarillonError, NotFoundError
 from bot.library import LibraryService
+from bot.playlists import PlaylistService
 from bot.tasks.model import TaskStatus, TaskType, TaskView
 from bot.tasks.service import SchedulerService
 from bot.tree import send_ephemeral
@@ -86,7 +87,7 @@ def task_controls(task: TaskView) -> discord.ui.View | None:
     return view
 
 
-async def target_text(library: LibraryService, task: TaskView) -> str:
+async def target_text(library: LibraryService, playlists: PlaylistService, task: TaskView) -> str:
     """What the task does, by name: "sound **chime** in <#…>"."""
     params = task.parameters
     channel = f"<#{params['channel_id']}>" if params.get("channel_id") else ""
@@ -105,7 +106,7 @@ async def target_text(library: LibraryService, task: TaskView) -> str:
         limit = params.get("max_duration_s")
         cap = f", for at most {limit} s" if limit else ""
         try:
-            playlist = await library.get_playlist(task.guild_id, params["playlist_id"])
+            playlist = await playlists.get_playlist(task.guild_id, params["playlist_id"])
             name = f"playlist **{safe(playlist.name)}**"
         except NotFoundError:
             name = "a deleted playlist"
@@ -132,11 +133,13 @@ class TasksCog(commands.GroupCog, group_name="tasks", group_description="Your sc
         self,
         scheduler: SchedulerService,
         library: LibraryService,
+        playlists: PlaylistService,
         access: Access,
         choices: TaskChoices,
     ) -> None:
         self.scheduler = scheduler
         self.library = library
+        self.playlists = playlists
         self.access = access
         self.choices = choices
         super().__init__()
@@ -184,7 +187,7 @@ class TasksCog(commands.GroupCog, group_name="tasks", group_description="Your sc
         count_text = f" of {task.recurrence.count}" if task.recurrence.count else ""
         lines = [
             f"**{safe(task.name)}** · {icon} {task.status.value}",
-            await target_text(self.library, task),
+            await target_text(self.library, self.playlists, task),
             f"Owner: {owner} · on busy: {task.on_busy.value}",
             f"Runs so far: {task.runs_done}{count_text} · next: {when(task.next_run_at)}",
         ]
@@ -355,6 +358,6 @@ def build(app: App, access: Access) -> list[commands.Cog]:
     """The cogs of this command group, given what they use."""
     choices = TaskChoices(app.scheduler, access)
     return [
-        TasksCog(app.scheduler, app.library, access, choices),
+        TasksCog(app.scheduler, app.library, app.playlists, access, choices),
         TaskButtons(app.scheduler, access),
     ]

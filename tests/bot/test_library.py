@@ -24,6 +24,7 @@ from bot.library import (
 )
 from bot.library_model import free_name, name_from_text
 from bot.playback import Track
+from bot.playlists import PlaylistService
 from bot.tasks.service import Actor
 from storage.enums import RecurrenceType, TaskStatus, TaskType
 from storage.models import Blob, PlaylistItem, ScheduledTask, Sound
@@ -77,6 +78,11 @@ def library(
     clock: FakeClock,
 ) -> LibraryService:
     return LibraryService(uow_factory, ingestor, store, clock, Settings())
+
+
+@pytest.fixture
+def playlists(uow_factory: UnitOfWorkFactory, clock: FakeClock) -> PlaylistService:
+    return PlaylistService(uow_factory, clock)
 
 
 async def upload(
@@ -424,28 +430,31 @@ async def test_delete_during_an_upload_of_the_same_content_keeps_the_file(
 
 
 async def test_delete_takes_the_sound_out_of_playlists(
-    library: LibraryService, uow_factory: UnitOfWorkFactory
+    library: LibraryService, playlists: PlaylistService, uow_factory: UnitOfWorkFactory
 ) -> None:
     """Deleting a sound removes every item of it and renumbers the playlists to 1..n."""
     for i, name in enumerate(["a", "b", "c"]):
         await upload(library, name, 300 + 100 * i)
-    mix = await library.create_playlist(GUILD, ALICE, "mix")
+    mix = await playlists.create_playlist(GUILD, ALICE, "mix")
     for name in ["a", "b", "c", "b", "a"]:
-        await library.add_to_playlist(GUILD, Actor(ALICE), "mix", name)
+        await playlists.add_to_playlist(GUILD, Actor(ALICE), "mix", name)
     await library.delete_sound(GUILD, "b", Actor(ALICE))
-    assert names((await library.show_playlist(GUILD, "mix")).tracks) == ["a", "c", "a"]
+    assert names((await playlists.show_playlist(GUILD, "mix")).tracks) == ["a", "c", "a"]
     assert await positions(uow_factory, mix.id) == [1, 2, 3]
 
 
 async def test_sound_usage_lists_active_tasks_and_playlists(
-    library: LibraryService, uow_factory: UnitOfWorkFactory, clock: FakeClock
+    library: LibraryService,
+    playlists: PlaylistService,
+    uow_factory: UnitOfWorkFactory,
+    clock: FakeClock,
 ) -> None:
     """Usage names unfinished tasks playing the sound, directly or via a playlist, and playlists."""
     bell = await upload(library, "bell", 440)
     gong = await upload(library, "gong", 550)
-    mix = await library.create_playlist(GUILD, ALICE, "mix")
-    await library.create_playlist(GUILD, ALICE, "empty")
-    await library.add_to_playlist(GUILD, Actor(ALICE), "mix", "bell")
+    mix = await playlists.create_playlist(GUILD, ALICE, "mix")
+    await playlists.create_playlist(GUILD, ALICE, "empty")
+    await playlists.add_to_playlist(GUILD, Actor(ALICE), "mix", "bell")
 
     async with uow_factory() as uow:
         for name, kind, params, status in [
@@ -478,7 +487,7 @@ async def test_sound_usage_lists_active_tasks_and_playlists(
     assert usage.playlists == ("mix",)
     assert usage.in_use
     assert not (await library.sound_usage(GUILD, (await upload(library, "x", 700)).id)).in_use
-    assert await library.playlist_usage(GUILD, mix.id) == (TaskRef(4, "loop", "mix"),)
+    assert await playlists.playlist_usage(GUILD, mix.id) == (TaskRef(4, "loop", "mix"),)
     with pytest.raises(NotFoundError):
         await library.sound_usage(OTHER_GUILD, bell.id)
 
@@ -508,98 +517,109 @@ async def abc(library: LibraryService) -> list[SoundView]:
     return [await upload(library, name, 300 + 100 * i) for i, name in enumerate("abc")]
 
 
-async def test_create_playlist_rules(library: LibraryService) -> None:
+async def test_create_playlist_rules(library: LibraryService, playlists: PlaylistService) -> None:
     """A playlist name follows the sound name rules and is unique per server, any case."""
-    mix = await library.create_playlist(GUILD, ALICE, " Mix ")
+    mix = await playlists.create_playlist(GUILD, ALICE, " Mix ")
     assert (mix.name, mix.owner_id, mix.tracks, mix.total_duration_s) == ("Mix", ALICE, (), 0)
     with pytest.raises(ValidationError, match='already has a playlist called "MIX"'):
-        await library.create_playlist(GUILD, BOB, "MIX")
+        await playlists.create_playlist(GUILD, BOB, "MIX")
     with pytest.raises(ValidationError, match="cannot be empty"):
-        await library.create_playlist(GUILD, BOB, "")
-    assert (await library.create_playlist(OTHER_GUILD, BOB, "mix")).name == "mix"
+        await playlists.create_playlist(GUILD, BOB, "")
+    assert (await playlists.create_playlist(OTHER_GUILD, BOB, "mix")).name == "mix"
 
 
 async def test_add_at_end_and_at_a_position(
-    library: LibraryService, abc: list[SoundView], uow_factory: UnitOfWorkFactory
+    library: LibraryService,
+    playlists: PlaylistService,
+    abc: list[SoundView],
+    uow_factory: UnitOfWorkFactory,
 ) -> None:
     """Sounds go to the end by default, or are inserted at a 1-based position."""
-    mix = await library.create_playlist(GUILD, ALICE, "mix")
-    await library.add_to_playlist(GUILD, Actor(ALICE), "mix", "a")
-    await library.add_to_playlist(GUILD, Actor(ALICE), "mix", "c")
-    view = await library.add_to_playlist(GUILD, Actor(ALICE), "mix", "B", position=2)
-    view = await library.add_to_playlist(GUILD, Actor(ALICE), "MIX", "c", position=1)
+    mix = await playlists.create_playlist(GUILD, ALICE, "mix")
+    await playlists.add_to_playlist(GUILD, Actor(ALICE), "mix", "a")
+    await playlists.add_to_playlist(GUILD, Actor(ALICE), "mix", "c")
+    view = await playlists.add_to_playlist(GUILD, Actor(ALICE), "mix", "B", position=2)
+    view = await playlists.add_to_playlist(GUILD, Actor(ALICE), "MIX", "c", position=1)
     assert names(view.tracks) == ["c", "a", "b", "c"]
     assert view.total_duration_s == pytest.approx(1.2, abs=0.05)
     assert await positions(uow_factory, mix.id) == [1, 2, 3, 4]
-    assert await library.show_playlist(GUILD, "mix") == view
+    assert await playlists.show_playlist(GUILD, "mix") == view
 
 
 async def test_add_refuses_bad_position_and_unknown_names(
-    library: LibraryService, abc: list[SoundView]
+    library: LibraryService, playlists: PlaylistService, abc: list[SoundView]
 ) -> None:
     """Positions beyond the end, unknown sounds and unknown playlists are clear errors."""
-    await library.create_playlist(GUILD, ALICE, "mix")
-    await library.add_to_playlist(GUILD, Actor(ALICE), "mix", "a")
+    await playlists.create_playlist(GUILD, ALICE, "mix")
+    await playlists.add_to_playlist(GUILD, Actor(ALICE), "mix", "a")
     with pytest.raises(ValidationError) as caught:
-        await library.add_to_playlist(GUILD, Actor(ALICE), "mix", "b", position=3)
+        await playlists.add_to_playlist(GUILD, Actor(ALICE), "mix", "b", position=3)
     assert caught.value.message == (
         'Position 3 is outside the playlist "mix", which has 1 sound: use 1 to 2 '
         "(2 adds it at the end), or leave the position out."
     )
     with pytest.raises(ValidationError, match="outside"):
-        await library.add_to_playlist(GUILD, Actor(ALICE), "mix", "b", position=0)
+        await playlists.add_to_playlist(GUILD, Actor(ALICE), "mix", "b", position=0)
     with pytest.raises(NotFoundError, match='no sound called "zz"'):
-        await library.add_to_playlist(GUILD, Actor(ALICE), "mix", "zz")
+        await playlists.add_to_playlist(GUILD, Actor(ALICE), "mix", "zz")
     with pytest.raises(NotFoundError, match='Did you mean "mix"'):
-        await library.add_to_playlist(GUILD, Actor(ALICE), "mixx", "a")
+        await playlists.add_to_playlist(GUILD, Actor(ALICE), "mixx", "a")
     other = await upload(library, "d", 900, guild_id=OTHER_GUILD)
     with pytest.raises(NotFoundError):
-        await library.add_to_playlist(GUILD, Actor(ALICE), "mix", other.name)
+        await playlists.add_to_playlist(GUILD, Actor(ALICE), "mix", other.name)
 
 
 async def test_playlist_holds_at_most_100_sounds(
-    library: LibraryService, abc: list[SoundView], uow_factory: UnitOfWorkFactory
+    library: LibraryService,
+    playlists: PlaylistService,
+    abc: list[SoundView],
+    uow_factory: UnitOfWorkFactory,
 ) -> None:
     """The 101st sound is refused with what to do instead."""
-    mix = await library.create_playlist(GUILD, ALICE, "mix")
+    mix = await playlists.create_playlist(GUILD, ALICE, "mix")
     async with uow_factory() as uow:
         for position in range(1, MAX_PLAYLIST_ITEMS + 1):
             await uow.playlists.append_item(mix.id, abc[0].id, position)
         await uow.commit()
     with pytest.raises(ValidationError, match="already has 100 sounds.*/playlist remove"):
-        await library.add_to_playlist(GUILD, Actor(ALICE), "mix", "b")
-    removed, view = await library.remove_from_playlist(GUILD, Actor(ALICE), "mix", 100)
-    view = await library.add_to_playlist(GUILD, Actor(ALICE), "mix", "b", position=1)
+        await playlists.add_to_playlist(GUILD, Actor(ALICE), "mix", "b")
+    removed, view = await playlists.remove_from_playlist(GUILD, Actor(ALICE), "mix", 100)
+    view = await playlists.add_to_playlist(GUILD, Actor(ALICE), "mix", "b", position=1)
     assert len(view.tracks) == 100 and view.tracks[0].name == "b"
     assert await positions(uow_factory, mix.id) == list(range(1, 101))
 
 
 async def test_remove_keeps_positions_contiguous(
-    library: LibraryService, abc: list[SoundView], uow_factory: UnitOfWorkFactory
+    library: LibraryService,
+    playlists: PlaylistService,
+    abc: list[SoundView],
+    uow_factory: UnitOfWorkFactory,
 ) -> None:
     """Removing from the middle closes the gap; the removed sound is returned."""
-    mix = await library.create_playlist(GUILD, ALICE, "mix")
+    mix = await playlists.create_playlist(GUILD, ALICE, "mix")
     for name in "abc":
-        await library.add_to_playlist(GUILD, Actor(ALICE), "mix", name)
-    removed, view = await library.remove_from_playlist(GUILD, Actor(ALICE), "mix", 2)
+        await playlists.add_to_playlist(GUILD, Actor(ALICE), "mix", name)
+    removed, view = await playlists.remove_from_playlist(GUILD, Actor(ALICE), "mix", 2)
     assert removed.name == "b"
     assert names(view.tracks) == ["a", "c"]
     assert await positions(uow_factory, mix.id) == [1, 2]
     with pytest.raises(ValidationError) as caught:
-        await library.remove_from_playlist(GUILD, Actor(ALICE), "mix", 3)
+        await playlists.remove_from_playlist(GUILD, Actor(ALICE), "mix", 3)
     assert caught.value.message == (
         'The position 3 is not in the playlist "mix", which has 2 sounds: use a number from '
         "1 to 2 (see /playlist show)."
     )
 
 
-async def test_remove_and_move_on_an_empty_playlist(library: LibraryService) -> None:
+async def test_remove_and_move_on_an_empty_playlist(
+    library: LibraryService, playlists: PlaylistService
+) -> None:
     """An empty playlist says so and how to fill it."""
-    await library.create_playlist(GUILD, ALICE, "mix")
+    await playlists.create_playlist(GUILD, ALICE, "mix")
     with pytest.raises(ValidationError, match='"mix" is empty; add sounds to it with /playlist'):
-        await library.remove_from_playlist(GUILD, Actor(ALICE), "mix", 1)
+        await playlists.remove_from_playlist(GUILD, Actor(ALICE), "mix", 1)
     with pytest.raises(ValidationError, match="is empty"):
-        await library.move_in_playlist(GUILD, Actor(ALICE), "mix", 1, 1)
+        await playlists.move_in_playlist(GUILD, Actor(ALICE), "mix", 1, 1)
 
 
 @pytest.mark.parametrize(
@@ -608,6 +628,7 @@ async def test_remove_and_move_on_an_empty_playlist(library: LibraryService) -> 
 )
 async def test_move(
     library: LibraryService,
+    playlists: PlaylistService,
     abc: list[SoundView],
     uow_factory: UnitOfWorkFactory,
     from_pos: int,
@@ -616,81 +637,86 @@ async def test_move(
 ) -> None:
     """Moving takes the sound out and inserts it at the target; the others shift over."""
     await upload(library, "d", 700)
-    mix = await library.create_playlist(GUILD, ALICE, "mix")
+    mix = await playlists.create_playlist(GUILD, ALICE, "mix")
     for name in "abcd":
-        await library.add_to_playlist(GUILD, Actor(ALICE), "mix", name)
-    view = await library.move_in_playlist(GUILD, Actor(ALICE), "mix", from_pos, to_pos)
+        await playlists.add_to_playlist(GUILD, Actor(ALICE), "mix", name)
+    view = await playlists.move_in_playlist(GUILD, Actor(ALICE), "mix", from_pos, to_pos)
     assert "".join(names(view.tracks)) == expected
     assert await positions(uow_factory, mix.id) == [1, 2, 3, 4]
 
 
 async def test_move_refuses_positions_outside(
-    library: LibraryService, abc: list[SoundView]
+    library: LibraryService, playlists: PlaylistService, abc: list[SoundView]
 ) -> None:
     """Both positions must be inside the playlist."""
-    await library.create_playlist(GUILD, ALICE, "mix")
-    await library.add_to_playlist(GUILD, Actor(ALICE), "mix", "a")
+    await playlists.create_playlist(GUILD, ALICE, "mix")
+    await playlists.add_to_playlist(GUILD, Actor(ALICE), "mix", "a")
     with pytest.raises(ValidationError, match="The to position 2 is not in the playlist"):
-        await library.move_in_playlist(GUILD, Actor(ALICE), "mix", 1, 2)
+        await playlists.move_in_playlist(GUILD, Actor(ALICE), "mix", 1, 2)
     with pytest.raises(ValidationError, match="The from position 0 is not in the playlist"):
-        await library.move_in_playlist(GUILD, Actor(ALICE), "mix", 0, 1)
+        await playlists.move_in_playlist(GUILD, Actor(ALICE), "mix", 0, 1)
 
 
 async def test_only_owner_or_admin_changes_a_playlist(
-    library: LibraryService, abc: list[SoundView]
+    library: LibraryService, playlists: PlaylistService, abc: list[SoundView]
 ) -> None:
     """Another member is refused every change; an admin may make them all."""
-    await library.create_playlist(GUILD, ALICE, "mix")
-    await library.add_to_playlist(GUILD, Actor(ALICE), "mix", "a")
+    await playlists.create_playlist(GUILD, ALICE, "mix")
+    await playlists.add_to_playlist(GUILD, Actor(ALICE), "mix", "a")
     bob = Actor(BOB)
     for change in [
-        library.add_to_playlist(GUILD, bob, "mix", "b"),
-        library.remove_from_playlist(GUILD, bob, "mix", 1),
-        library.move_in_playlist(GUILD, bob, "mix", 1, 1),
-        library.delete_playlist(GUILD, bob, "mix"),
+        playlists.add_to_playlist(GUILD, bob, "mix", "b"),
+        playlists.remove_from_playlist(GUILD, bob, "mix", 1),
+        playlists.move_in_playlist(GUILD, bob, "mix", 1, 1),
+        playlists.delete_playlist(GUILD, bob, "mix"),
     ]:
         with pytest.raises(PermissionDenied, match='created the playlist "mix", or a server admin'):
             await change
-    await library.add_to_playlist(GUILD, ADMIN, "mix", "b")
-    await library.move_in_playlist(GUILD, ADMIN, "mix", 2, 1)
-    await library.remove_from_playlist(GUILD, ADMIN, "mix", 1)
-    assert names((await library.show_playlist(GUILD, "mix")).tracks) == ["a"]
-    await library.delete_playlist(GUILD, ADMIN, "mix")
+    await playlists.add_to_playlist(GUILD, ADMIN, "mix", "b")
+    await playlists.move_in_playlist(GUILD, ADMIN, "mix", 2, 1)
+    await playlists.remove_from_playlist(GUILD, ADMIN, "mix", 1)
+    assert names((await playlists.show_playlist(GUILD, "mix")).tracks) == ["a"]
+    await playlists.delete_playlist(GUILD, ADMIN, "mix")
 
 
-async def test_list_and_delete_playlists(library: LibraryService, abc: list[SoundView]) -> None:
+async def test_list_and_delete_playlists(
+    library: LibraryService, playlists: PlaylistService, abc: list[SoundView]
+) -> None:
     """Lists show counts and lengths; deleting a playlist keeps its sounds."""
-    await library.create_playlist(GUILD, ALICE, "Zed")
-    await library.create_playlist(GUILD, BOB, "alpha")
+    await playlists.create_playlist(GUILD, ALICE, "Zed")
+    await playlists.create_playlist(GUILD, BOB, "alpha")
     for name in "ab":
-        await library.add_to_playlist(GUILD, Actor(BOB), "alpha", name)
-    listed = await library.list_playlists(GUILD)
+        await playlists.add_to_playlist(GUILD, Actor(BOB), "alpha", name)
+    listed = await playlists.list_playlists(GUILD)
     assert [(p.name, p.owner_id, p.track_count) for p in listed] == [
         ("alpha", BOB, 2),
         ("Zed", ALICE, 0),
     ]
     assert listed[0].total_duration_s == pytest.approx(0.6, abs=0.03)
-    assert [p.name for p in await library.list_playlists(GUILD, prefix="z")] == ["Zed"]
-    assert await library.count_playlists(GUILD) == 2
-    assert await library.search_playlist_names(GUILD, "") == ["alpha", "Zed"]
-    assert await library.search_playlist_names(GUILD, "ED") == ["Zed"]
-    deleted = await library.delete_playlist(GUILD, Actor(BOB), "ALPHA")
+    assert [p.name for p in await playlists.list_playlists(GUILD, prefix="z")] == ["Zed"]
+    assert await playlists.count_playlists(GUILD) == 2
+    assert await playlists.search_playlist_names(GUILD, "") == ["alpha", "Zed"]
+    assert await playlists.search_playlist_names(GUILD, "ED") == ["Zed"]
+    deleted = await playlists.delete_playlist(GUILD, Actor(BOB), "ALPHA")
     assert names(deleted.tracks) == ["a", "b"]
-    assert await library.count_playlists(GUILD) == 1
+    assert await playlists.count_playlists(GUILD) == 1
     assert await library.count_sounds(GUILD) == 3
     with pytest.raises(NotFoundError, match="see /playlist list"):
-        await library.show_playlist(GUILD, "alpha")
+        await playlists.show_playlist(GUILD, "alpha")
     with pytest.raises(NotFoundError, match="no longer exists"):
-        await library.get_playlist(GUILD, deleted.id)
+        await playlists.get_playlist(GUILD, deleted.id)
 
 
 async def test_random_edits_keep_positions_contiguous(
-    library: LibraryService, abc: list[SoundView], uow_factory: UnitOfWorkFactory
+    library: LibraryService,
+    playlists: PlaylistService,
+    abc: list[SoundView],
+    uow_factory: UnitOfWorkFactory,
 ) -> None:
     """A seeded run of adds, removes, moves and sound deletions matches a plain list model."""
     rng = random.Random(7)
     extra = [await upload(library, f"s{i}", 1000 + 37 * i) for i in range(3)]
-    mix = await library.create_playlist(GUILD, ALICE, "mix")
+    mix = await playlists.create_playlist(GUILD, ALICE, "mix")
     pool = [s.name for s in abc + extra]
     model: list[str] = []
     me = Actor(ALICE)
@@ -698,22 +724,22 @@ async def test_random_edits_keep_positions_contiguous(
         op = rng.choice(["add", "add", "remove", "move", "delete"] if model else ["add"])
         if op == "add":
             name, at = rng.choice(pool), rng.randint(1, len(model) + 1)
-            view = await library.add_to_playlist(GUILD, me, "mix", name, position=at)
+            view = await playlists.add_to_playlist(GUILD, me, "mix", name, position=at)
             model.insert(at - 1, name)
         elif op == "remove":
             at = rng.randint(1, len(model))
-            _, view = await library.remove_from_playlist(GUILD, me, "mix", at)
+            _, view = await playlists.remove_from_playlist(GUILD, me, "mix", at)
             model.pop(at - 1)
         elif op == "move":
             a, b = rng.randint(1, len(model)), rng.randint(1, len(model))
-            view = await library.move_in_playlist(GUILD, me, "mix", a, b)
+            view = await playlists.move_in_playlist(GUILD, me, "mix", a, b)
             model.insert(b - 1, model.pop(a - 1))
         elif len(pool) > 2:
             name = rng.choice(pool)
             await library.delete_sound(GUILD, name, me)
             pool.remove(name)
             model = [m for m in model if m != name]
-            view = await library.show_playlist(GUILD, "mix")
+            view = await playlists.show_playlist(GUILD, "mix")
         else:
             continue
         assert names(view.tracks) == model

@@ -84,10 +84,10 @@ async def test_stop_when_nothing_plays(app: App, emulator: Emulator) -> None:
 async def test_skip_moves_on_to_the_next_sound(app: App, emulator: Emulator) -> None:
     """Skipping the long first sound of a playlist starts (and charges) the second."""
     guild, alice = emulator.guild.id, emulator.users["alice"].id
-    await app.library.create_playlist(guild, alice, "pair")
+    await app.playlists.create_playlist(guild, alice, "pair")
     for name, seconds in (("long", LONG_S), ("short", 0.2)):
         await app.library.upload(guild, alice, name, tone(seconds, 440.0))
-        await app.library.add_to_playlist(guild, Actor(alice), "pair", name)
+        await app.playlists.add_to_playlist(guild, Actor(alice), "pair", name)
     emulator.user_joins_voice("alice", "Lounge")
     await emulator.slash("alice", "playlist play", playlist="pair")
 

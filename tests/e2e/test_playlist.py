@@ -21,14 +21,14 @@ __all__ = ["app"]  # the fixture, imported from the helpers
 async def make_playlist(app: App, emu: Emulator, name: str, *sounds: str) -> None:
     """A playlist of alice's, holding ``sounds`` (seeded first)."""
     guild, alice = emu.guild.id, emu.users["alice"].id
-    await app.library.create_playlist(guild, alice, name)
+    await app.playlists.create_playlist(guild, alice, name)
     for sound in sounds:
         await seed(app, emu, sound)
-        await app.library.add_to_playlist(guild, Actor(alice), name, sound)
+        await app.playlists.add_to_playlist(guild, Actor(alice), name, sound)
 
 
 async def names_in(app: App, emu: Emulator, playlist: str) -> list[str]:
-    view = await app.library.show_playlist(emu.guild.id, playlist)
+    view = await app.playlists.show_playlist(emu.guild.id, playlist)
     return [track.name for track in view.tracks]
 
 
@@ -124,7 +124,7 @@ async def test_show_of_an_unknown_playlist(app: App, emulator: Emulator) -> None
 async def test_list_pages_through_playlists(app: App, emulator: Emulator) -> None:
     guild, alice = emulator.guild.id, emulator.users["alice"].id
     for number in range(16):
-        await app.library.create_playlist(guild, alice, f"p{number:02d}")
+        await app.playlists.create_playlist(guild, alice, f"p{number:02d}")
 
     reply = await emulator.slash("bob", "playlist list")
     assert f"**p00** · 0 sounds · 0.0 s · by <@{alice}>" in reply.text
@@ -145,10 +145,10 @@ async def test_list_of_no_playlists(app: App, emulator: Emulator) -> None:
 async def test_play_runs_the_list_in_order_charging_per_sound(app: App, emulator: Emulator) -> None:
     """Two sounds play back to back in alice's channel; two credits are charged."""
     guild, alice = emulator.guild.id, emulator.users["alice"].id
-    await app.library.create_playlist(guild, alice, "duo")
+    await app.playlists.create_playlist(guild, alice, "duo")
     for name, hz in (("low", 300.0), ("high", 600.0)):
         await app.library.upload(guild, alice, name, tone(0.3, hz))
-        await app.library.add_to_playlist(guild, Actor(alice), "duo", name)
+        await app.playlists.add_to_playlist(guild, Actor(alice), "duo", name)
     emulator.user_joins_voice("alice", "Lounge")
 
     reply = await emulator.slash("alice", "playlist play", playlist="duo")
@@ -233,14 +233,14 @@ async def test_delete_without_tasks_and_by_a_stranger(app: App, emulator: Emulat
 
     assert refused.ephemeral and "Only the member who created" in refused.content
     assert deleted.content.startswith("🗑️ Deleted the playlist **mix**")
-    assert await app.library.count_playlists(emulator.guild.id) == 0
+    assert await app.playlists.count_playlists(emulator.guild.id) == 0
     assert await app.library.count_sounds(emulator.guild.id) == 1  # sounds stay
 
 
 async def test_delete_of_a_playlist_a_task_plays_asks_first(app: App, emulator: Emulator) -> None:
     guild, alice = emulator.guild.id, emulator.users["alice"].id
     await make_playlist(app, emulator, "mix", "a")
-    playlist = await app.library.show_playlist(guild, "mix")
+    playlist = await app.playlists.show_playlist(guild, "mix")
     await app.scheduler.create_task(
         guild_id=guild,
         name="Evening mix",
@@ -256,7 +256,7 @@ async def test_delete_of_a_playlist_a_task_plays_asks_first(app: App, emulator: 
     await emulator.wait_for(lambda: "Deleted" in reply.content, "the deletion")
 
     assert "1 task(s)" in reply.content
-    assert await app.library.count_playlists(guild) == 0
+    assert await app.playlists.count_playlists(guild) == 0
 
 
 # -------------------------------------------------------------------------------- autocomplete
@@ -265,7 +265,7 @@ async def test_delete_of_a_playlist_a_task_plays_asks_first(app: App, emulator: 
 async def test_playlist_names_are_suggested_while_typing(app: App, emulator: Emulator) -> None:
     guild, alice = emulator.guild.id, emulator.users["alice"].id
     for name in ("morning", "evening", "mornings after"):
-        await app.library.create_playlist(guild, alice, name)
+        await app.playlists.create_playlist(guild, alice, name)
     await seed(app, emulator, "gong")
 
     shown = await emulator.autocomplete("bob", "playlist show", "playlist", "morn")

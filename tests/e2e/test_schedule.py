@@ -32,10 +32,10 @@ async def chime(carillon: App, emulator: Emulator) -> SoundView:
 async def bells(carillon: App, emulator: Emulator, chime: SoundView) -> PlaylistView:
     """A playlist "bells" of alice's with the chime in it twice."""
     guild_id, alice = emulator.guild.id, emulator.users["alice"].id
-    await carillon.library.create_playlist(guild_id, alice, "bells")
-    await carillon.library.add_to_playlist(guild_id, Actor(alice), "bells", "chime")
-    await carillon.library.add_to_playlist(guild_id, Actor(alice), "bells", "chime")
-    return await carillon.library.show_playlist(guild_id, "bells")
+    await carillon.playlists.create_playlist(guild_id, alice, "bells")
+    await carillon.playlists.add_to_playlist(guild_id, Actor(alice), "bells", "chime")
+    await carillon.playlists.add_to_playlist(guild_id, Actor(alice), "bells", "chime")
+    return await carillon.playlists.show_playlist(guild_id, "bells")
 
 
 def task_id_of(reply: Reply) -> int:

@@ -255,8 +255,8 @@ async def test_info_shows_length_size_uploader_plays_and_use(app: App, emulator:
     guild = emulator.guild.id
     alice = emulator.users["alice"].id
     await seed(app, emulator, "beep")
-    await app.library.create_playlist(guild, alice, "mix")
-    await app.library.add_to_playlist(guild, Actor(alice), "mix", "beep")
+    await app.playlists.create_playlist(guild, alice, "mix")
+    await app.playlists.add_to_playlist(guild, Actor(alice), "mix", "beep")
 
     reply = await emulator.slash("bob", "sound info", name="beep")
 
@@ -320,8 +320,8 @@ async def test_delete_of_a_sound_in_use_asks_first(app: App, emulator: Emulator)
     """The confirmation lists the playlist; only the caller can answer; Confirm deletes."""
     guild, alice = emulator.guild.id, emulator.users["alice"].id
     await seed(app, emulator, "beep")
-    await app.library.create_playlist(guild, alice, "mix")
-    await app.library.add_to_playlist(guild, Actor(alice), "mix", "beep")
+    await app.playlists.create_playlist(guild, alice, "mix")
+    await app.playlists.add_to_playlist(guild, Actor(alice), "mix", "beep")
 
     reply = await emulator.slash("alice", "sound delete", name="beep")
     assert reply.ephemeral and "playlist **mix**" in reply.content
@@ -334,14 +334,14 @@ async def test_delete_of_a_sound_in_use_asks_first(app: App, emulator: Emulator)
 
     assert "taken out of 1 playlist(s)" in reply.content
     assert await app.library.count_sounds(guild) == 0
-    assert (await app.library.show_playlist(guild, "mix")).tracks == ()
+    assert (await app.playlists.show_playlist(guild, "mix")).tracks == ()
 
 
 async def test_delete_cancelled_keeps_the_sound(app: App, emulator: Emulator) -> None:
     guild, alice = emulator.guild.id, emulator.users["alice"].id
     await seed(app, emulator, "beep")
-    await app.library.create_playlist(guild, alice, "mix")
-    await app.library.add_to_playlist(guild, Actor(alice), "mix", "beep")
+    await app.playlists.create_playlist(guild, alice, "mix")
+    await app.playlists.add_to_playlist(guild, Actor(alice), "mix", "beep")
 
     reply = await emulator.slash("admin", "sound delete", name="beep")
     await emulator.click("admin", reply, button(reply, "Cancel"))
