@@ -11,11 +11,12 @@
 * **Lateness.** :mod:`bot.tasks.catchup` decides what runs late, what collapses into one run, and
   what is recorded as ``missed``.  APScheduler's own misfire handling is switched off
   (``misfire_grace_time=None``): its 1-second default would silently drop late jobs.
-* **Claim ahead, start on time.** An occurrence is claimed ``lead_s`` before it is due, together
+* **Claim ahead, start on time.** An occurrence is claimed ``LEAD`` before it is due, together
   with everything else due then (one transaction per burst), and started at its due time from
   memory, so a burst of a thousand starts within milliseconds of its due time.
 * **Retries.** Transient failures wait ``retry_backoff_s`` and try the same occurrence again while
   inside the allowance; the pending retry is stored on the run row, so it survives a restart.
+  Running an occurrence and recording its outcome is :mod:`bot.tasks.execution`'s job.
 """
 
 from __future__ import annotations
@@ -26,18 +27,18 @@ import time
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.exc import OperationalError
 
 from bot.clock import Clock
 from bot.config import SchedulerSettings
-from bot.errors import CarillonError, TransientPlaybackError
 from bot.tasks.claiming import Claim, ClaimRace, claim_batch
-from bot.tasks.handlers import HandlerResult, TaskHandler
-from bot.tasks.model import TaskView, allowance_for
-from storage.enums import RunOutcome, TaskStatus, TaskType
+from bot.tasks.execution import Notifier, RunExecutor
+from bot.tasks.handlers import TaskHandler
+from bot.tasks.model import TaskView
+from storage.enums import TaskStatus, TaskType
 from storage.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -48,12 +49,6 @@ DB_CONCURRENCY = 8  # transactions at once; more only queue on SQLite's single w
 CLAIM_ATTEMPTS = 5  # SQLite may answer "database is locked" to a losing writer: try again
 LEAD = timedelta(seconds=2)  # claim this long before the due time
 SPIN = timedelta(milliseconds=8)  # wake this early and busy-wait the rest (at most this long)
-
-
-class Notifier(Protocol):
-    """Tells a task's owner (or, for system tasks, the server) about a problem."""
-
-    async def notify(self, guild_id: int, user_id: int | None, message: str) -> None: ...
 
 
 @dataclass
@@ -86,10 +81,17 @@ class TaskRunner:
         notifier: Notifier | None = None,
     ) -> None:
         self._uow = uow_factory
-        self._handlers = handlers
         self._settings = settings
         self._clock = clock
-        self.notifier = notifier
+        self._db_slots = asyncio.Semaphore(DB_CONCURRENCY)
+        self._executor = RunExecutor(
+            uow_factory,
+            handlers,
+            settings=settings,
+            clock=clock,
+            notifier=notifier,
+            db_slots=self._db_slots,
+        )
         self._window = timedelta(seconds=settings.window_s)
         self._scheduler: AsyncIOScheduler | None = None
         self._armed: dict[int, datetime] = {}
@@ -99,10 +101,7 @@ class TaskRunner:
         self._batcher: asyncio.Task[None] | None = None
         # Claims waiting for their due time, one timer per distinct due instant.
         self._timers: dict[datetime, tuple[asyncio.TimerHandle, asyncio.Event]] = {}
-        self._db_slots = asyncio.Semaphore(DB_CONCURRENCY)
         self.last_start = CatchUpReport()
-        # Called as each occurrence starts (the benchmark measures due-to-start latency with it).
-        self.on_start: Callable[[Claim, datetime], None] | None = None
 
     # ----------------------------------------------------------------- lifecycle
 
@@ -155,6 +154,15 @@ class TaskRunner:
         """Wait until every started occurrence has finished (tests, shutdown)."""
         while self._inflight:
             await asyncio.gather(*list(self._inflight), return_exceptions=True)
+
+    @property
+    def on_start(self) -> Callable[[Claim, datetime], None] | None:
+        """Called as each occurrence starts (tests await starts with it)."""
+        return self._executor.on_start
+
+    @on_start.setter
+    def on_start(self, hook: Callable[[Claim, datetime], None] | None) -> None:
+        self._executor.on_start = hook
 
     @property
     def armed(self) -> Mapping[int, datetime]:
@@ -377,124 +385,20 @@ class TaskRunner:
     async def retry(self, run_id: int, retry_at: datetime) -> Claim | None:
         """Take the stored retry of a run (once, whoever gets there first) and run it."""
         self._retries.pop(run_id, None)
-        async with self._db_slots, self._uow() as uow:
-            taken = await uow.runs.take_retry(run_id, retry_at, self._clock.now())
-            if taken is None:
-                return None
-            row = await uow.tasks.get(taken.task_id)
-            if row is None:
-                return None
-            task = TaskView.of(row)
-            await uow.commit()
-        claim = Claim(task, run_id, taken.due_at, attempt=taken.attempt)
-        if task.status in (TaskStatus.CANCELLED, TaskStatus.PAUSED):
-            await self._finish(claim, HandlerResult(RunOutcome.SKIPPED, f"task {task.status}"))
-            return None
-        self._start(claim)
+        claim = await self._executor.take_retry(run_id, retry_at)
+        if claim is not None:
+            self._start(claim)
         return claim
 
     def _start(self, claim: Claim) -> None:
         self._spawn(self._execute(claim), f"task-{claim.task.id}-run-{claim.run_id}")
 
     async def _execute(self, claim: Claim) -> None:
-        task = claim.task
-        started = self._clock.now()
-        if self.on_start is not None:
-            self.on_start(claim, started)
-        try:
-            result = await self._handlers[task.task_type].execute(task, claim.due_at)
-        except TransientPlaybackError as exc:
-            if await self._schedule_retry(claim, exc.message):
-                return
-            result = HandlerResult(RunOutcome.FAILED, exc.message)
-        except CarillonError as exc:
-            result = HandlerResult(RunOutcome.FAILED, exc.message)
-        except Exception:
-            log.exception("task %s (run %s) failed unexpectedly", task.id, claim.run_id)
-            result = HandlerResult(RunOutcome.FAILED, "internal error; it has been logged")
-        await self._finish(claim, result, started)
-
-    async def _schedule_retry(self, claim: Claim, message: str) -> bool:
-        backoff = self._settings.retry_backoff_s
-        if claim.attempt > len(backoff):
-            return False
-        now = self._clock.now()
-        retry_at = now + timedelta(seconds=backoff[claim.attempt - 1])
-        allowance = allowance_for(claim.task.task_type, self._settings.lateness)
-        if allowance is not None and retry_at - claim.due_at > allowance:
-            return False
-        async with self._db_slots, self._uow() as uow:
-            await uow.runs.set_retry(
-                claim.run_id, retry_at, f"attempt {claim.attempt} failed: {message}; retrying"
-            )
-            await uow.commit()
-        log.warning(
-            "task %s run %s attempt %s failed (%s); retry at %s",
-            claim.task.id,
-            claim.run_id,
-            claim.attempt,
-            message,
-            retry_at,
-        )
-        self._arm_retry(claim.run_id, retry_at)
-        return True
-
-    async def _finish(
-        self, claim: Claim, result: HandlerResult, started: datetime | None = None
-    ) -> None:
-        now = self._clock.now()
-        task = claim.task
-        outcome, detail = result.outcome, result.detail
-        notify: str | None = None
-        async with self._db_slots, self._uow() as uow:
-            if result.apply is not None:
-                detail = await result.apply(uow)
-            row = await uow.tasks.get(task.id)
-            await uow.runs.finish(claim.run_id, outcome, detail, now, started)
-            if row is not None:
-                row.runs_done += 1
-                if outcome is RunOutcome.FAILED:
-                    row.consecutive_failures += 1
-                    row.last_error = detail
-                elif outcome is RunOutcome.SUCCEEDED:
-                    row.consecutive_failures = 0
-                if row.status == TaskStatus.RUNNING.value:
-                    notify = self._settle(row, outcome, detail, now)
-                row.updated_at = now
-                await uow.runs.trim(task.id, self._settings.max_runs_per_task)
-            await uow.commit()
-            status = None if row is None else row.status
-        log.info(
-            "task %s run %s due %s: %s (%s)", task.id, claim.run_id, claim.due_at, outcome, detail
-        )
-        if status != TaskStatus.PENDING.value:
-            self._unarm(task.id)
-        if notify and self.notifier is not None:
-            try:
-                await self.notifier.notify(task.guild_id, task.owner_id, notify)
-            except Exception:
-                log.exception("could not notify about task %s", task.id)
-
-    def _settle(self, row: Any, outcome: RunOutcome, detail: str, now: datetime) -> str | None:
-        """The task's status after a run; returns a message for its owner, if any."""
-        label = f"Task #{row.id} ({row.name})"
-        if row.next_run_at is None:
-            one_shot = row.recurrence_type == "none"
-            failed = outcome is RunOutcome.FAILED and one_shot
-            row.status = TaskStatus.FAILED.value if failed else TaskStatus.COMPLETED.value
-            row.finished_at = now
-            return f"{label} failed: {detail}" if failed else None
-        if (
-            outcome is RunOutcome.FAILED
-            and row.consecutive_failures >= self._settings.max_consecutive_failures
-        ):
-            row.status = TaskStatus.PAUSED.value
-            return (
-                f"{label} was paused after {row.consecutive_failures} failed runs in a row. "
-                f"Last error: {detail}. Fix the cause, then /tasks resume {row.id}."
-            )
-        row.status = TaskStatus.PENDING.value
-        return None
+        retry_at, status = await self._executor.run(claim)
+        if retry_at is not None:
+            self._arm_retry(claim.run_id, retry_at)
+        elif status is not TaskStatus.PENDING:
+            self._unarm(claim.task.id)
 
     # ----------------------------------------------------------------- maintenance
 
