@@ -11,7 +11,7 @@ import itertools
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from bot.clock import Clock
@@ -20,10 +20,15 @@ from bot.errors import NotFoundError, PermissionDenied, ValidationError
 from bot.playback import PlaybackPort
 from bot.scheduling.describe import describe, dst_warnings
 from bot.scheduling.recurrence import Recurrence
-from bot.scheduling.zones import resolve_zone
 from bot.tasks.model import RunView, TaskView, recurrence_fields
 from bot.tasks.params import validate_parameters
 from bot.tasks.policy import GuildPolicies, GuildPolicy
+from bot.tasks.rules import (
+    check_name,
+    check_schedule,
+    daily_midnight,
+    recurrence_from_fields,
+)
 from storage.enums import OnBusy, RecurrenceType, TaskStatus, TaskType
 from storage.models import ScheduledTask
 from storage.uow import UnitOfWork, UnitOfWorkFactory
@@ -107,9 +112,9 @@ class SchedulerService:
         if kind is TaskType.CREDIT_RECHARGE and (user_id is not None or not actor.is_admin):
             raise PermissionDenied("Credit recharges are system tasks: only admins create them.")
         if recurrence is None:
-            recurrence = self._recurrence_from_fields(
+            recurrence = recurrence_from_fields(
                 scheduled_at,
-                timezone,
+                timezone or self._settings.default_timezone,
                 RecurrenceType(recurrence_type),
                 cron_expression,
                 recurrence_count,
@@ -118,8 +123,10 @@ class SchedulerService:
         name = name.strip()
         async with self._uow() as uow:
             policy = await self.policies.get(uow, guild_id)
-            self._check_name(name, policy)
-            self._check_schedule(recurrence, now, policy, admin=user_id is None or actor.is_admin)
+            check_name(name, policy.max_name_length)
+            admin = user_id is None or actor.is_admin
+            minimum = self._min_interval(policy, admin=admin)
+            check_schedule(recurrence, now, policy.horizon_days, minimum)
             if user_id is not None:
                 active = await uow.tasks.count_active_for_owner(guild_id, user_id)
                 if active >= policy.max_pending_tasks_per_user:
@@ -261,11 +268,12 @@ class SchedulerService:
                 raise ValidationError(f"Task #{task_id} is {row.status}; create a new one instead.")
             policy = await self.policies.get(uow, guild_id)
             if name is not None:
-                self._check_name(name.strip(), policy)
+                check_name(name.strip(), policy.max_name_length)
                 row.name = name.strip()
             if recurrence is not None:
                 admin = row.owner_id is None or actor.is_admin
-                self._check_schedule(recurrence, now, policy, admin=admin)
+                minimum = self._min_interval(policy, admin=admin)
+                check_schedule(recurrence, now, policy.horizon_days, minimum)
                 for key, value in recurrence_fields(recurrence).items():
                     setattr(row, key, value)
                 row.runs_done = 0
@@ -294,7 +302,7 @@ class SchedulerService:
             if not await uow.guilds.mark_recharge_seeded(guild_id, now):
                 return None  # another process seeded it between our read and write
             zone = settings_row.timezone or self._settings.default_timezone
-            recurrence = _daily_midnight(now, zone)
+            recurrence = daily_midnight(now, zone)
             row = ScheduledTask(
                 guild_id=guild_id,
                 owner_id=None,
@@ -373,107 +381,13 @@ class SchedulerService:
             )
         return row
 
-    def _check_name(self, name: str, policy: GuildPolicy) -> None:
-        if not name:
-            raise ValidationError("A task needs a name.")
-        if len(name) > policy.max_name_length:
-            raise ValidationError(
-                f"Task names are at most {policy.max_name_length} characters "
-                f"(this one has {len(name)})."
-            )
-
-    def _check_schedule(
-        self, recurrence: Recurrence, now: datetime, policy: GuildPolicy, *, admin: bool
-    ) -> None:
-        first = recurrence.anchor
-        if first <= now:
-            raise ValidationError("That time has already passed; pick a time in the future.")
-        if recurrence.is_once and first - now > timedelta(days=policy.horizon_days):
-            years = policy.horizon_days / 365.25
-            raise ValidationError(
-                f"That is too far ahead: tasks can be at most {years:.0f} years out."
-            )
-        if not recurrence.is_once:
-            gap = shortest_gap(recurrence)
-            minimum = timedelta(
-                seconds=self._settings.limits.min_interval_admin_s
-                if admin
-                else policy.min_interval_user_s
-            )
-            if gap is not None and gap < minimum:
-                raise ValidationError(
-                    f"Runs would be {_span(gap)} apart; the shortest interval allowed is "
-                    f"{_span(minimum)}."
-                )
-
-    def _recurrence_from_fields(
-        self,
-        scheduled_at: datetime | None,
-        timezone: str | None,
-        kind: RecurrenceType,
-        cron_expression: str | None,
-        count: int | None,
-        now: datetime,
-    ) -> Recurrence:
-        zone_name = timezone or self._settings.default_timezone
-        zone = resolve_zone(zone_name)
-        zone_name = str(zone.key)
-        if kind is RecurrenceType.CRON:
-            if not cron_expression:
-                raise ValidationError("A cron schedule needs a cron expression, e.g. 0 9 * * 1-5.")
-            probe = Recurrence(
-                RecurrenceType.CRON, scheduled_at or now, zone_name, cron=cron_expression
-            )
-            first = probe.next_after(scheduled_at or now)
-            if first is None:
-                raise ValidationError(f"The cron expression {cron_expression!r} never fires.")
-            return Recurrence(RecurrenceType.CRON, first, zone_name, cron=probe.cron, count=count)
-        if scheduled_at is None:
-            raise ValidationError("A task needs a first run time.")
-        if scheduled_at.tzinfo is None:
-            scheduled_at = scheduled_at.replace(tzinfo=zone)
-        local = scheduled_at.astimezone(zone)
-        if kind is RecurrenceType.NONE:
-            return Recurrence.once(scheduled_at, zone_name)
-        return Recurrence(
-            kind,
-            scheduled_at,
-            zone_name,
-            time_of_day=local.time().replace(microsecond=0) if kind not in _ELAPSED else None,
-            weekdays=(local.weekday(),) if kind is RecurrenceType.WEEKLY else (),
-            day_of_month=local.day
-            if kind in (RecurrenceType.MONTHLY, RecurrenceType.YEARLY)
-            else None,
-            count=count,
+    def _min_interval(self, policy: GuildPolicy, *, admin: bool) -> timedelta:
+        seconds = (
+            self._settings.limits.min_interval_admin_s if admin else policy.min_interval_user_s
         )
+        return timedelta(seconds=seconds)
 
     def _changed(self, view: TaskView) -> None:
         if self.listener is not None:
             active = view.status in (TaskStatus.PENDING, TaskStatus.RUNNING)
             self.listener.task_changed(view.id, view.next_run_at if active else None)
-
-
-_ELAPSED = frozenset({RecurrenceType.HOURLY})
-
-
-def shortest_gap(recurrence: Recurrence, sample: int = 50) -> timedelta | None:
-    """The smallest distance between consecutive runs among the first ``sample``."""
-    runs = list(itertools.islice(recurrence.occurrences(), sample))
-    gaps = [b - a for a, b in itertools.pairwise(runs)]
-    return min(gaps) if gaps else None
-
-
-def _span(delta: timedelta) -> str:
-    minutes = int(delta.total_seconds() // 60)
-    if minutes < 60:
-        return f"{minutes} minute{'s' if minutes != 1 else ''}"
-    hours, rest = divmod(minutes, 60)
-    return f"{hours} h {rest} min" if rest else f"{hours} hour{'s' if hours != 1 else ''}"
-
-
-def _daily_midnight(now: datetime, zone_name: str) -> Recurrence:
-    """Every day at 00:00 in ``zone_name``, from the next midnight."""
-    probe = Recurrence(RecurrenceType.DAILY, now, zone_name, time_of_day=time(0, 0))
-    first = probe.next_after(now)
-    assert first is not None
-    return Recurrence(RecurrenceType.DAILY, first, zone_name, time_of_day=time(0, 0))

@@ -1,0 +1,104 @@
+"""The rules a schedule must meet, as pure functions of the schedule, ``now`` and the limits."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import datetime, time, timedelta
+
+from bot.errors import ValidationError
+from bot.scheduling.cron import normalise_cron
+from bot.scheduling.recurrence import Recurrence
+from bot.scheduling.zones import resolve_zone
+from storage.enums import RecurrenceType
+
+# Kinds counted in elapsed real time from the anchor: they have no time of day.
+_ELAPSED = frozenset({RecurrenceType.HOURLY})
+
+
+def check_name(name: str, max_length: int) -> None:
+    if not name:
+        raise ValidationError("A task needs a name.")
+    if len(name) > max_length:
+        raise ValidationError(
+            f"Task names are at most {max_length} characters (this one has {len(name)})."
+        )
+
+
+def check_schedule(
+    recurrence: Recurrence, now: datetime, horizon_days: int, min_interval: timedelta
+) -> None:
+    """The first run is in the future, a one-shot within the horizon, repeats not too close."""
+    first = recurrence.anchor
+    if first <= now:
+        raise ValidationError("That time has already passed; pick a time in the future.")
+    if recurrence.is_once and first - now > timedelta(days=horizon_days):
+        years = horizon_days / 365.25
+        raise ValidationError(f"That is too far ahead: tasks can be at most {years:.0f} years out.")
+    if not recurrence.is_once:
+        gap = shortest_gap(recurrence)
+        if gap is not None and gap < min_interval:
+            raise ValidationError(
+                f"Runs would be {span(gap)} apart; the shortest interval allowed is "
+                f"{span(min_interval)}."
+            )
+
+
+def shortest_gap(recurrence: Recurrence, sample: int = 50) -> timedelta | None:
+    """The smallest distance between consecutive runs among the first ``sample``."""
+    runs = list(itertools.islice(recurrence.occurrences(), sample))
+    gaps = [b - a for a, b in itertools.pairwise(runs)]
+    return min(gaps) if gaps else None
+
+
+def span(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    if minutes < 60:
+        return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    hours, rest = divmod(minutes, 60)
+    return f"{hours} h {rest} min" if rest else f"{hours} hour{'s' if hours != 1 else ''}"
+
+
+def recurrence_from_fields(
+    scheduled_at: datetime | None,
+    timezone: str,
+    kind: RecurrenceType,
+    cron_expression: str | None,
+    count: int | None,
+    now: datetime,
+) -> Recurrence:
+    """A schedule from the original design's fields: first run, kind, cron, count, zone."""
+    zone = resolve_zone(timezone)
+    zone_name = str(zone.key)
+    if kind is RecurrenceType.CRON:
+        if not cron_expression:
+            raise ValidationError("A cron schedule needs a cron expression, e.g. 0 9 * * 1-5.")
+        cron = normalise_cron(cron_expression)  # a ParseError naming the field, not cronsim's
+        probe = Recurrence(RecurrenceType.CRON, scheduled_at or now, zone_name, cron=cron)
+        first = probe.next_after(scheduled_at or now)
+        if first is None:
+            raise ValidationError(f"The cron expression {cron_expression!r} never fires.")
+        return Recurrence(RecurrenceType.CRON, first, zone_name, cron=probe.cron, count=count)
+    if scheduled_at is None:
+        raise ValidationError("A task needs a first run time.")
+    if scheduled_at.tzinfo is None:
+        scheduled_at = scheduled_at.replace(tzinfo=zone)
+    local = scheduled_at.astimezone(zone)
+    if kind is RecurrenceType.NONE:
+        return Recurrence.once(scheduled_at, zone_name)
+    return Recurrence(
+        kind,
+        scheduled_at,
+        zone_name,
+        time_of_day=local.time().replace(microsecond=0) if kind not in _ELAPSED else None,
+        weekdays=(local.weekday(),) if kind is RecurrenceType.WEEKLY else (),
+        day_of_month=local.day if kind in (RecurrenceType.MONTHLY, RecurrenceType.YEARLY) else None,
+        count=count,
+    )
+
+
+def daily_midnight(now: datetime, zone_name: str) -> Recurrence:
+    """Every day at 00:00 in ``zone_name``, from the next midnight."""
+    probe = Recurrence(RecurrenceType.DAILY, now, zone_name, time_of_day=time(0, 0))
+    first = probe.next_after(now)
+    assert first is not None
+    return Recurrence(RecurrenceType.DAILY, first, zone_name, time_of_day=time(0, 0))
