@@ -66,6 +66,8 @@ class SchedulerSettings:
     max_runs_per_task: int = 100
     max_consecutive_failures: int = 5
     skip_if_nobody_listening: bool = True
+    # This process's name among the runners sharing one database; None: the host name.
+    runner_name: str | None = None
 
 
 @dataclass(frozen=True)

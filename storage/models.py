@@ -236,4 +236,17 @@ class TaskRun(Base):
     # Set while a transiently failed occurrence waits for its next attempt; kept in the database
     # so the retry survives a restart.
     retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # The runner (``scheduler.runner_name``) that claimed it: after a crash only that runner's
+    # unfinished runs are settled, never those another live process is playing.
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
     detail: Mapped[str | None] = mapped_column(Text)
+
+
+class Runner(Base):
+    """A live task runner and its heartbeat (several processes may share one database)."""
+
+    __tablename__ = "runners"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)

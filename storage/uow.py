@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from storage.repositories.credits import CreditRepository
 from storage.repositories.library import PlaylistRepository, SoundRepository
 from storage.repositories.settings import GuildSettingsRepository, UserSettingsRepository
-from storage.repositories.tasks import TaskRepository, TaskRunRepository
+from storage.repositories.tasks import RunnerRepository, TaskRepository, TaskRunRepository
 
 
 class UnitOfWork:
@@ -32,6 +32,7 @@ class UnitOfWork:
         self.playlists = PlaylistRepository(session)
         self.tasks = TaskRepository(session)
         self.runs = TaskRunRepository(session)
+        self.runners = RunnerRepository(session)
 
     async def commit(self) -> None:
         await self.session.commit()

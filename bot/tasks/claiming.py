@@ -50,8 +50,9 @@ async def claim_batch(
     items: Sequence[tuple[int, datetime]],
     now: datetime,
     lateness: LatenessSettings,
+    runner: str,
 ) -> ClaimBatch:
-    """Claim ``(task id, due)`` pairs inside ``uow`` (the caller commits).
+    """Claim ``(task id, due)`` pairs for ``runner`` inside ``uow`` (the caller commits).
 
     The hot path is three statements whatever the batch size: one SELECT of the tasks, one guarded
     executemany UPDATE moving their ``next_run_at`` on, one multi-row INSERT of their runs.  If the
@@ -118,7 +119,7 @@ async def claim_batch(
         batch.missed += plan.missed_total + len(plan.collapsed)
     if await uow.tasks.advance_many(changes) != len(changes):
         raise ClaimRace(f"{len(changes)} task(s) changed while being claimed")
-    run_ids = await uow.runs.claim_many([(task.id, due) for task, due in runs])
+    run_ids = await uow.runs.claim_many([(task.id, due) for task, due in runs], runner)
     for task, due in runs:
         if task.id in run_ids:
             batch.claims.append(Claim(task, run_ids[task.id], due))

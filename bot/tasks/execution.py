@@ -43,6 +43,7 @@ class RunExecutor:
         clock: Clock,
         notifier: Notifier | None,
         db_slots: asyncio.Semaphore,
+        runner: str,
     ) -> None:
         self._uow = uow_factory
         self._handlers = handlers
@@ -50,6 +51,7 @@ class RunExecutor:
         self._clock = clock
         self._notifier = notifier
         self._db_slots = db_slots
+        self._runner = runner
         self.on_start: Callable[[Claim, datetime], None] | None = None
 
     async def run(self, claim: Claim) -> tuple[datetime | None, TaskStatus | None]:
@@ -77,7 +79,7 @@ class RunExecutor:
         """The stored retry of a run, taken once (None if another process took it, or the task
         was paused or cancelled meanwhile, in which case the run is recorded as skipped)."""
         async with self._db_slots, self._uow() as uow:
-            taken = await uow.runs.take_retry(run_id, retry_at, self._clock.now())
+            taken = await uow.runs.take_retry(run_id, retry_at, self._clock.now(), self._runner)
             if taken is None:
                 return None
             row = await uow.tasks.get(taken.task_id)

@@ -23,8 +23,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 import time
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -48,6 +49,8 @@ CLAIM_BATCH = 500
 DB_CONCURRENCY = 8  # transactions at once; more only queue on SQLite's single writer
 CLAIM_ATTEMPTS = 5  # SQLite may answer "database is locked" to a losing writer: try again
 LEAD = timedelta(seconds=2)  # claim this long before the due time
+HEARTBEAT_EVERY_S = 30
+RUNNER_TIMEOUT = timedelta(seconds=90)  # a runner silent this long is presumed dead
 SPIN = timedelta(milliseconds=8)  # wake this early and busy-wait the rest (at most this long)
 
 
@@ -84,6 +87,9 @@ class TaskRunner:
         self._settings = settings
         self._clock = clock
         self._db_slots = asyncio.Semaphore(DB_CONCURRENCY)
+        # Who claims: after a crash, only a runner's own unfinished runs are settled (others'
+        # once their heartbeat has gone silent).
+        self.name = settings.runner_name or socket.gethostname()
         self._executor = RunExecutor(
             uow_factory,
             handlers,
@@ -91,6 +97,7 @@ class TaskRunner:
             clock=clock,
             notifier=notifier,
             db_slots=self._db_slots,
+            runner=self.name,
         )
         self._window = timedelta(seconds=settings.window_s)
         self._scheduler: AsyncIOScheduler | None = None
@@ -130,6 +137,13 @@ class TaskRunner:
                 id="maintenance",
                 replace_existing=True,
                 next_run_time=datetime.now(UTC) + timedelta(minutes=1),
+            )
+            self._scheduler.add_job(
+                self.heartbeat,
+                "interval",
+                seconds=HEARTBEAT_EVERY_S,
+                id="heartbeat",
+                replace_existing=True,
             )
         return report
 
@@ -314,17 +328,7 @@ class TaskRunner:
         """Settle what a crash interrupted, then claim every overdue occurrence; log a summary."""
         now = self._clock.now()
         report = CatchUpReport(at=now)
-        async with self._db_slots, self._uow() as uow:
-            report.interrupted = await uow.runs.fail_interrupted(
-                now, "interrupted by a restart; not run again so it cannot play twice"
-            )
-            waiting = await uow.runs.claimed_not_started(after=now)
-            await uow.tasks.release_running(now, keep={task_id for _, task_id, _ in waiting})
-            rows = await uow.tasks.get_many({task_id for _, task_id, _ in waiting})
-            await uow.commit()
-        for run_id, task_id, due in waiting:  # claimed ahead before the stop: start on time
-            if task_id in rows:
-                self._start_on_time(Claim(TaskView.of(rows[task_id]), run_id, due))
+        report.interrupted = await self._settle_runners(now, include_self=True)
         after_id = 0
         while True:
             async with self._uow() as uow:
@@ -340,6 +344,39 @@ class TaskRunner:
         self.last_start = report
         log.info("start-up catch-up: %s", report.summary())
         return report
+
+    async def heartbeat(self) -> int:
+        """Say this runner is alive; settle the runs of runners that have gone silent."""
+        return await self._settle_runners(self._clock.now(), include_self=False)
+
+    async def _settle_runners(self, now: datetime, *, include_self: bool) -> int:
+        """Fail the unfinished runs of crashed runners (this one's earlier life, at start, and any
+        silent for ``RUNNER_TIMEOUT``) and take over their runs claimed ahead of a future due
+        time.  Runs that another live process is playing are never touched."""
+        async with self._db_slots, self._uow() as uow:
+            await uow.runners.heartbeat(self.name, now)
+            dead = set(await uow.runners.silent_since(now - RUNNER_TIMEOUT)) - {self.name}
+            if include_self:
+                dead.add(self.name)
+            interrupted = 0
+            waiting: Sequence[tuple[int, int, datetime]] = ()
+            rows: dict[int, Any] = {}
+            if dead:
+                interrupted = await uow.runs.fail_interrupted(
+                    now, "interrupted by a restart; not run again so it cannot play twice", dead
+                )
+                waiting = await uow.runs.take_over(after=now, runners=dead, by=self.name)
+                await uow.tasks.release_running(now)
+                rows = await uow.tasks.get_many({task_id for _, task_id, _ in waiting})
+                for name in dead - {self.name}:
+                    await uow.runners.forget(name)
+            await uow.commit()
+        for run_id, task_id, due in waiting:  # claimed ahead, never started: start on time
+            if task_id in rows:
+                self._start_on_time(Claim(TaskView.of(rows[task_id]), run_id, due))
+        if interrupted and not include_self:
+            log.warning("settled %d run(s) of silent runner(s) %s", interrupted, sorted(dead))
+        return interrupted
 
     async def _claim_all(self, items: list[tuple[int, datetime]]) -> list[Claim]:
         claims: list[Claim] = []
@@ -358,7 +395,7 @@ class TaskRunner:
             try:
                 async with self._db_slots, self._uow() as uow:
                     now = self._clock.now()
-                    batch = await claim_batch(uow, items, now, self._settings.lateness)
+                    batch = await claim_batch(uow, items, now, self._settings.lateness, self.name)
                     await uow.commit()
                 break
             except ClaimRace:

@@ -6,12 +6,12 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, delete, func, select, update
+from sqlalchemy import ColumnElement, Table, bindparam, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dialect import insert_ignore
 from storage.enums import FINISHED_STATUSES, RunOutcome, TaskStatus
-from storage.models import ScheduledTask, TaskRun
+from storage.models import Runner, ScheduledTask, TaskRun
 
 
 class TaskRepository:
@@ -154,11 +154,14 @@ class TaskRepository:
         )
         return result.scalar_one_or_none() is not None
 
-    async def release_running(self, now: datetime, keep: Collection[int] = ()) -> int:
-        """After a crash nothing is running: settle tasks left in ``running`` (but ``keep``)."""
-        running = ScheduledTask.status == TaskStatus.RUNNING.value
-        if keep:
-            running = running & ScheduledTask.id.not_in(list(keep))
+    async def release_running(self, now: datetime) -> int:
+        """Settle tasks left ``running`` with no unfinished run (their runner crashed)."""
+        unfinished = (
+            select(TaskRun.id)
+            .where(TaskRun.task_id == ScheduledTask.id, TaskRun.outcome.is_(None))
+            .exists()
+        )
+        running = (ScheduledTask.status == TaskStatus.RUNNING.value) & ~unfinished
         total = 0
         for condition, status in (
             (ScheduledTask.next_run_at.is_not(None), TaskStatus.PENDING),
@@ -226,13 +229,19 @@ class TaskRunRepository:
         )
         return result.scalar_one_or_none()
 
-    async def claim_many(self, pairs: Sequence[tuple[int, datetime]]) -> dict[int, int]:
+    async def claim_many(
+        self, pairs: Sequence[tuple[int, datetime]], claimed_by: str
+    ) -> dict[int, int]:
         """Insert runs for many (task, due time) pairs in one statement: task id -> run id."""
         if not pairs:
             return {}
+        rows = [
+            {"task_id": task_id, "due_at": due, "attempt": 1, "claimed_by": claimed_by}
+            for task_id, due in pairs
+        ]
         result = await self._session.execute(
             insert_ignore(self._session, TaskRun, ["task_id", "due_at"])
-            .values([{"task_id": task_id, "due_at": due, "attempt": 1} for task_id, due in pairs])
+            .values(rows)
             .returning(TaskRun.id, TaskRun.task_id)
         )
         return {row[1]: row[0] for row in result.all()}
@@ -245,15 +254,23 @@ class TaskRunRepository:
                 .values(started_at=now)
             )
 
-    async def claimed_not_started(self, after: datetime) -> Sequence[tuple[int, int, datetime]]:
-        """``(run id, task id, due)`` of runs claimed ahead of a due time still in the future."""
+    async def take_over(
+        self, after: datetime, runners: Collection[str], by: str
+    ) -> Sequence[tuple[int, int, datetime]]:
+        """Hand to ``by`` the runs ``runners`` claimed ahead of a due time still in the future
+        and never started: ``(run id, task id, due)`` of each, taken once (a guarded update)."""
         result = await self._session.execute(
-            select(TaskRun.id, TaskRun.task_id, TaskRun.due_at).where(
+            update(TaskRun)
+            .where(
                 TaskRun.outcome.is_(None),
                 TaskRun.retry_at.is_(None),
                 TaskRun.started_at.is_(None),
                 TaskRun.due_at > after,
+                _claimed_by(runners),
             )
+            .values(claimed_by=by)
+            .returning(TaskRun.id, TaskRun.task_id, TaskRun.due_at)
+            .execution_options(synchronize_session=False)
         )
         return [(row[0], row[1], row[2]) for row in result.all()]
 
@@ -304,12 +321,16 @@ class TaskRunRepository:
             update(TaskRun).where(TaskRun.id == run_id).values(retry_at=retry_at, detail=detail)
         )
 
-    async def take_retry(self, run_id: int, retry_at: datetime, now: datetime) -> TaskRun | None:
+    async def take_retry(
+        self, run_id: int, retry_at: datetime, now: datetime, claimed_by: str
+    ) -> TaskRun | None:
         """Start the stored retry of a run, once: None if another process took it first."""
         result = await self._session.execute(
             update(TaskRun)
             .where(TaskRun.id == run_id, TaskRun.retry_at == retry_at, TaskRun.outcome.is_(None))
-            .values(retry_at=None, attempt=TaskRun.attempt + 1, started_at=now)
+            .values(
+                retry_at=None, attempt=TaskRun.attempt + 1, started_at=now, claimed_by=claimed_by
+            )
             .returning(TaskRun.id)
         )
         if result.scalar_one_or_none() is None:
@@ -327,15 +348,20 @@ class TaskRunRepository:
         )
         return [(row[0], row[1]) for row in result.all() if row[1] is not None]
 
-    async def fail_interrupted(self, now: datetime, detail: str) -> int:
-        """Runs claimed, due by now, neither finished nor waiting to retry: a crash hit them.
+    async def fail_interrupted(self, now: datetime, detail: str, runners: Collection[str]) -> int:
+        """Runs of crashed ``runners``, due by now, neither finished nor waiting to retry.
 
         Whether such a run had started cannot be known for sure (``started_at`` is written just
         after the start), so it is failed rather than run again: never twice beats always once.
         """
         result = await self._session.execute(
             update(TaskRun)
-            .where(TaskRun.outcome.is_(None), TaskRun.retry_at.is_(None), TaskRun.due_at <= now)
+            .where(
+                TaskRun.outcome.is_(None),
+                TaskRun.retry_at.is_(None),
+                TaskRun.due_at <= now,
+                _claimed_by(runners),
+            )
             .values(outcome=RunOutcome.FAILED.value, detail=detail, finished_at=now)
             .returning(TaskRun.id)
         )
@@ -366,3 +392,39 @@ class TaskRunRepository:
             .returning(TaskRun.id)
         )
         return len(result.all())
+
+
+class RunnerRepository:
+    """Heartbeats of the task runners sharing this database."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def heartbeat(self, name: str, now: datetime) -> None:
+        result = await self._session.execute(
+            update(Runner)
+            .where(Runner.name == name)
+            .values(heartbeat_at=now)
+            .returning(Runner.name)
+        )
+        if result.scalar_one_or_none() is None:
+            await self._session.execute(
+                insert_ignore(self._session, Runner, ["name"]).values(
+                    name=name, started_at=now, heartbeat_at=now
+                )
+            )
+
+    async def silent_since(self, cutoff: datetime) -> list[str]:
+        """Runners whose last heartbeat is older than ``cutoff``: presumed dead."""
+        result = await self._session.execute(
+            select(Runner.name).where(Runner.heartbeat_at < cutoff)
+        )
+        return list(result.scalars())
+
+    async def forget(self, name: str) -> None:
+        await self._session.execute(delete(Runner).where(Runner.name == name))
+
+
+def _claimed_by(runners: Collection[str]) -> ColumnElement[bool]:
+    """Runs claimed by one of ``runners`` (or before runs recorded who claimed them)."""
+    return or_(TaskRun.claimed_by.is_(None), TaskRun.claimed_by.in_(list(runners)))

@@ -440,3 +440,75 @@ async def test_until_ends_the_task(uow_factory: UnitOfWorkFactory, clock: FakeCl
     done = await b.service.get_task(GUILD, task.id, ADMIN)
     assert [o for o, _ in await _runs(b, task.id)] == ["succeeded", "succeeded"]
     assert done.status is TaskStatus.COMPLETED and done.next_run_at is None
+
+
+def _named(name: str) -> Settings:
+    settings = Settings()
+    return dataclasses.replace(
+        settings, scheduler=dataclasses.replace(settings.scheduler, runner_name=name)
+    )
+
+
+async def test_a_restarting_process_leaves_another_runners_play_alone(
+    uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """Two processes share a database: one restarting does not fail what the other is playing."""
+    a = build_backend(uow_factory, clock, _named("shard-a"))
+    sound = await add_sound(uow_factory, clock.now())
+    due = clock.now() + timedelta(minutes=1)
+    task = await _task(a, sound, Recurrence.once(due, "UTC"))
+    a.playback.block = asyncio.Event()
+    clock.set(due)
+    await a.runner.heartbeat()
+    await a.runner.fire_due()
+    for _ in range(200):
+        if a.playback.requests:
+            break
+        await asyncio.sleep(0.01)
+
+    b = build_backend(uow_factory, clock, _named("shard-b"))
+    report = await b.runner.catch_up()  # b (re)starts while a is mid-play
+    assert report.interrupted == 0
+    assert (await b.service.get_task(GUILD, task.id, ADMIN)).status is TaskStatus.RUNNING
+
+    a.playback.block.set()
+    await a.runner.drain()
+    assert await _runs(a, task.id) == [("succeeded", due)]
+    assert (await a.service.get_task(GUILD, task.id, ADMIN)).status is TaskStatus.COMPLETED
+
+
+async def test_a_silent_runners_runs_are_settled_by_the_others(
+    uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    """A runner that died mid-play is recognised by its silent heartbeat; its run is failed and
+    what it had claimed ahead is taken over and played once."""
+    a = build_backend(uow_factory, clock, _named("shard-a"))
+    b = build_backend(uow_factory, clock, _named("shard-b"))
+    sound = await add_sound(uow_factory, clock.now())
+    now_due = clock.now() + timedelta(minutes=1)
+    later_due = clock.now() + timedelta(minutes=5)
+    playing = await _task(a, sound, Recurrence.once(now_due, "UTC"), name="playing")
+    ahead = await _task(a, sound, Recurrence.once(later_due, "UTC"), name="ahead")
+    a.playback.block = asyncio.Event()
+    clock.set(now_due)
+    await a.runner.heartbeat()
+    await b.runner.heartbeat()
+    await a.runner.fire_due()
+    await a.runner._claim_all([(ahead.id, later_due)])  # claimed ahead, as the lead job does
+    for _ in range(200):
+        if a.playback.requests:
+            break
+        await asyncio.sleep(0.01)
+    await a.runner.stop()  # a dies: no more heartbeats
+
+    clock.advance(timedelta(seconds=60))
+    assert await b.runner.heartbeat() == 0  # a is late, not yet presumed dead
+    clock.advance(timedelta(seconds=31))
+    assert await b.runner.heartbeat() == 1
+
+    [(outcome, _)] = await _runs(b, playing.id)
+    assert outcome == "failed"
+    assert (await b.service.get_task(GUILD, playing.id, ADMIN)).status is TaskStatus.FAILED
+    await _tick(b, clock, later_due)
+    assert await _runs(b, ahead.id) == [("succeeded", later_due)]
+    assert len(b.playback.requests) == 1

@@ -25,6 +25,7 @@ TABLES = {
     "playlist_items",
     "scheduled_tasks",
     "task_runs",
+    "runners",
 }
 
 
