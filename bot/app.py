@@ -119,7 +119,9 @@ class _RunnerStarter:
 
 
 @asynccontextmanager
-async def open_app(settings: Settings, *, clock: Clock | None = None) -> AsyncIterator[App]:
+async def open_app(
+    settings: Settings, *, clock: Clock | None = None, guild_ready_timeout: float = 2.0
+) -> AsyncIterator[App]:
     """Build the application; the caller starts ``app.bot`` (or only logs in, for ``sync``)."""
     clock = clock or SystemClock()
     discord_settings = settings.discord
@@ -144,6 +146,7 @@ async def open_app(settings: Settings, *, clock: Clock | None = None) -> AsyncIt
         bot = CarillonBot(
             owner_ids=discord_settings.owner_ids,
             connector=make_connector(discord_settings.ca_file),
+            guild_ready_timeout=guild_ready_timeout,
         )
         audio = settings.audio
         players = PlayerManager(

@@ -36,6 +36,7 @@ class CarillonBot(commands.Bot):
         *,
         owner_ids: Iterable[int] = (),
         connector: aiohttp.BaseConnector | None = None,
+        guild_ready_timeout: float = 2.0,
     ) -> None:
         owners = set(owner_ids)
         super().__init__(
@@ -49,6 +50,8 @@ class CarillonBot(commands.Bot):
             allowed_mentions=discord.AllowedMentions.none(),
             # Servers with thousands of members: do not ask for member lists at start.
             chunk_guilds_at_startup=False,
+            # How long READY waits for more GUILD_CREATEs after the last one.
+            guild_ready_timeout=guild_ready_timeout,
             member_cache_flags=discord.MemberCacheFlags.from_intents(carillon_intents()),
         )
         # Hooks set by the composition root, which builds the services after the client.

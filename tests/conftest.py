@@ -77,10 +77,9 @@ async def running_carillon(
     )
     existing = asyncio.all_tasks()
     try:
-        async with open_app(settings) as app:
-            # discord.py waits this long after the last GUILD_CREATE before READY (default 2 s);
-            # the emulator sends every guild at once, so waiting only slows each test down.
-            app.bot._connection.guild_ready_timeout = 0.1
+        # discord.py waits this long after the last GUILD_CREATE before READY (default 2 s); the
+        # emulator sends every guild at once, so waiting only slows each test down.
+        async with open_app(settings, guild_ready_timeout=0.1) as app:
             async with running_bot(emulator, app.bot, check_leftovers=False):
                 yield app
         # After the whole app (runner, players, engine) has closed, not just the client.
