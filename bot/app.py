@@ -159,16 +159,23 @@ async def open_app(
             ),
         )
         plays = PlayService(credits, players, library, settings.credits)
+        notifier = DiscordNotifier(bot, uow, settings)
         runner = TaskRunner(
             uow,
             build_handlers(uow, credits, plays, settings),
             settings=settings.scheduler,
             clock=clock,
-            notifier=DiscordNotifier(bot, uow, settings),
+            notifier=notifier,
         )
         policies = GuildPolicies(settings)
         scheduler = SchedulerService(
-            uow, players, settings=settings, clock=clock, listener=runner, policies=policies
+            uow,
+            players,
+            settings=settings,
+            clock=clock,
+            listener=runner,
+            policies=policies,
+            notifier=notifier,
         )
         preferences = PreferenceService(uow, clock, settings, policies)
         starter = _RunnerStarter(bot, runner)

@@ -20,6 +20,7 @@ from bot.errors import NotFoundError, PermissionDenied, ValidationError
 from bot.playback import PlaybackPort
 from bot.scheduling.describe import describe, dst_warnings
 from bot.scheduling.recurrence import Recurrence
+from bot.tasks.execution import Notifier
 from bot.tasks.model import RunView, TaskView, recurrence_fields
 from bot.tasks.params import validate_parameters
 from bot.tasks.policy import GuildPolicies, GuildPolicy
@@ -71,9 +72,11 @@ class SchedulerService:
         clock: Clock,
         listener: TaskListener | None = None,
         policies: GuildPolicies | None = None,
+        notifier: Notifier | None = None,
     ) -> None:
         self._uow = db_session_factory
         self.policies = policies or GuildPolicies(settings)
+        self.notifier = notifier
         self.player_service = player_service
         self._settings = settings
         self._clock = clock
@@ -363,6 +366,15 @@ class SchedulerService:
             view = TaskView.of(row)
         log.info("task %s %s by %s", task_id, status.value, actor.user_id)
         self._changed(view)
+        if view.owner_id not in (None, actor.user_id) and self.notifier is not None:
+            # A member should hear that an admin stopped their task, not find out at 9am.
+            verb = {TaskStatus.CANCELLED: "cancelled", TaskStatus.PAUSED: "paused"}.get(status)
+            if verb is not None:
+                await self.notifier.notify(
+                    view.guild_id,
+                    view.owner_id,
+                    f"Task #{view.id} ({view.name}) was {verb} by a server admin.",
+                )
         return view
 
     async def _reach(

@@ -122,3 +122,21 @@ async def test_nobody_reachable_is_logged_not_raised(
     assert stored.status is TaskStatus.FAILED
     assert any("nobody reachable" in r.getMessage() for r in caplog.records)
     assert emu.messages("general") == []
+
+
+async def test_owner_hears_when_an_admin_cancels_their_task(
+    carillon: App, emulator: Emulator
+) -> None:
+    """/admin task-cancel on a member's task tells the member; cancelling your own does not."""
+    app, emu = carillon, emulator
+    sound = await upload_sound(app, emu, "alice")
+    task = await play_task(app, emu, "alice", sound, name="Morning chime")
+    own = await play_task(app, emu, "alice", sound, name="Evening chime")
+
+    reply = await emu.slash("admin", "admin task-cancel", id=task.id)
+    assert "cancelled" in reply.content.lower()
+    (dm,) = await emu.wait_for(lambda: emu.dm_messages("alice"), "a DM to alice")
+    assert f"Task #{task.id} (Morning chime) was cancelled by a server admin." in dm.content
+
+    await emu.slash("alice", "tasks cancel", id=own.id)
+    assert len(emu.dm_messages("alice")) == 1
