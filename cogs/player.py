@@ -34,21 +34,6 @@ START_MARGIN_S = 5.0
 QUEUED_WAIT_S = 0.5
 
 
-def voice_target(
-    interaction: discord.Interaction[discord.Client], channel: discord.VoiceChannel | None
-) -> discord.abc.GuildChannel:
-    """The channel asked for, else the caller's current voice channel, else an error."""
-    if channel is not None:
-        return channel
-    voice = getattr(interaction.user, "voice", None)
-    if voice is not None and voice.channel is not None:
-        current: discord.abc.GuildChannel = voice.channel
-        return current
-    raise ValidationError(
-        "You are not in a voice channel: join one, or pick one with the channel option."
-    )
-
-
 def start_wait_s(players: PlayerManager, guild_id: int, audio: AudioSettings) -> float:
     """How long a play command waits for its first track before saying it is queued.
 

@@ -28,10 +28,10 @@ from cogs.player import (
     late_failure_notice,
     play_answer,
     start_wait_s,
-    voice_target,
 )
 from cogs.render import NONE, duration, safe
 from cogs.sound import task_lines
+from cogs.voice import voice_target
 
 if TYPE_CHECKING:
     from audio.players import PlayerManager

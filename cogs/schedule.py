@@ -37,6 +37,7 @@ from cogs.choices import LibraryChoices
 from cogs.render import EMBED_COLOUR, NONE, preview_lines, safe
 from cogs.task_choices import zone_choices
 from cogs.tasks import task_controls
+from cogs.voice import voice_target
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -63,20 +64,6 @@ def max_duration_seconds(text: str) -> int:
             "e.g. 30 (minutes), 90s, 10 min or 1h30m."
         )
     return round(duration.seconds)
-
-
-def voice_channel_id(
-    interaction: discord.Interaction[discord.Client], channel: discord.VoiceChannel | None
-) -> int:
-    """The chosen channel, else the one the caller sits in; an error if neither."""
-    if channel is not None:
-        return channel.id
-    member = interaction.user
-    if isinstance(member, discord.Member) and member.voice and member.voice.channel:
-        return member.voice.channel.id
-    raise ValidationError(
-        "Which voice channel? Join one first, or pick one with the channel option."
-    )
 
 
 def with_repeat_count(recurrence: Recurrence, repeat_count: int | None) -> Recurrence:
@@ -152,7 +139,7 @@ class ScheduleCog(
     ) -> None:
         """Schedule a sound to play in a voice channel."""
         guild_id = guild_only(interaction)
-        channel_id = voice_channel_id(interaction, channel)
+        channel_id = voice_target(interaction, channel).id
         found = await self.library.find_sound(guild_id, sound)
         cost = credits_text(play_cost(self.settings.credits.cost_per_play, system_task=False))
         await self._schedule(
@@ -199,7 +186,7 @@ class ScheduleCog(
     ) -> None:
         """Schedule a playlist to play in a voice channel."""
         guild_id = guild_only(interaction)
-        channel_id = voice_channel_id(interaction, channel)
+        channel_id = voice_target(interaction, channel).id
         found = await self.playlists.show_playlist(guild_id, playlist)
         seconds = None if max_duration is None else max_duration_seconds(max_duration)
         cost = credits_text(play_cost(self.settings.credits.cost_per_play, system_task=False))

@@ -25,9 +25,9 @@ from cogs.player import (
     late_failure_notice,
     play_answer,
     start_wait_s,
-    voice_target,
 )
 from cogs.render import EMBED_COLOUR, NONE, duration, safe, ts
+from cogs.voice import voice_target
 
 if TYPE_CHECKING:
     from audio.players import PlayerManager

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 import pytest
@@ -12,6 +13,7 @@ from bot.tasks.model import TaskStatus
 from bot.tasks.service import Actor
 from tests.audio.tones import tone_bytes
 from tests.emulator import CommandRefused, Emulator, Reply, active_span, zero_crossing_frequency
+from tests.emulator.state import CONNECT, MEMBER_PERMISSIONS, SPEAK
 
 pytestmark = pytest.mark.e2e
 
@@ -121,7 +123,8 @@ async def test_unknown_time_text_is_an_ephemeral_error_with_examples(
     assert "could not understand" in reply.content
     assert "Try for example" in reply.content
     alice = Actor(emulator.users["alice"].id)
-    assert await carillon.scheduler.list_tasks(emulator.guild.id, alice) == []
+    alice = emulator.users["alice"].id
+    assert await carillon.scheduler.get_user_tasks(alice, guild_id=emulator.guild.id) == []
 
 
 async def test_a_past_time_is_refused(carillon: App, emulator: Emulator, chime: SoundView) -> None:
@@ -141,7 +144,7 @@ async def test_without_a_channel_and_not_in_voice_is_an_error(
     reply = await emulator.slash("alice", "schedule sound", sound="chime", when="in 1 hour")
 
     assert reply.ephemeral
-    assert "Join one first, or pick one with the channel option" in reply.content
+    assert "not in a voice channel: join one, or pick one with the channel option" in reply.content
 
 
 async def test_unknown_sound_and_unknown_zone_are_errors(
@@ -348,3 +351,29 @@ async def test_sound_playlist_and_zone_autocomplete(
     assert [c["value"] for c in playlists] == ["bells"]
     assert "Europe/Paris" in [c["value"] for c in zones]
     assert abbreviation[0]["value"] == "America/Los_Angeles"
+
+
+@pytest.mark.parametrize(
+    ("removed", "missing"), [(CONNECT, "Connect"), (SPEAK, "Speak")], ids=["connect", "speak"]
+)
+async def test_a_channel_the_bot_cannot_play_in_is_refused_up_front(
+    carillon: App, emulator: Emulator, chime: SoundView, removed: int, missing: str
+) -> None:
+    """Without Connect or Speak for the bot, /schedule says so now, not at 9am."""
+    emulator.set_role_permissions("everyone", MEMBER_PERMISSIONS & ~removed)
+    emulator.set_role_permissions("bot", MEMBER_PERMISSIONS & ~removed)
+    guild = carillon.bot.get_guild(emulator.guild.id)
+    assert guild is not None
+
+    for _ in range(250):  # the bot applies GUILD_ROLE_UPDATE on its own time
+        if not (guild.me.guild_permissions.connect and guild.me.guild_permissions.speak):
+            break
+        await asyncio.sleep(0.02)
+    assert not (guild.me.guild_permissions.connect and guild.me.guild_permissions.speak)
+    reply = await emulator.slash(
+        "alice", "schedule sound", sound="chime", when="in 1 hour", channel=emulator.channel("Hall")
+    )
+    assert reply.ephemeral
+    assert f"I don't have the {missing} permission" in reply.content
+    alice = emulator.users["alice"].id
+    assert await carillon.scheduler.get_user_tasks(alice, guild_id=emulator.guild.id) == []

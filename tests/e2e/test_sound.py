@@ -3,6 +3,8 @@ delete with confirmation, and the sound name autocomplete."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from bot.app import App
@@ -24,6 +26,7 @@ from tests.emulator import (
     active_span,
     zero_crossing_frequency,
 )
+from tests.emulator.state import MEMBER_PERMISSIONS, SPEAK
 
 pytestmark = pytest.mark.e2e
 
@@ -377,3 +380,26 @@ async def test_sound_name_longer_than_any_name_is_refused_by_the_client(
     """Names have at most 32 characters; Discord's client enforces it from the schema."""
     with pytest.raises(CommandRefused, match="outside"):
         await emulator.slash("alice", "sound upload", name="x" * 33, file=wav())
+
+
+async def test_play_where_the_bot_may_not_speak_is_refused_before_any_charge(
+    app: App, emulator: Emulator
+) -> None:
+    """No Speak permission for the bot: a clear error, no credit taken, no voice join."""
+    await seed(app, emulator, "beep")
+    emulator.user_joins_voice("alice", "Lounge")
+    emulator.set_role_permissions("everyone", MEMBER_PERMISSIONS & ~SPEAK)
+    emulator.set_role_permissions("bot", MEMBER_PERMISSIONS & ~SPEAK)
+    guild = app.bot.get_guild(emulator.guild.id)
+    assert guild is not None
+    for _ in range(250):  # the bot applies GUILD_ROLE_UPDATE on its own time
+        if not guild.me.guild_permissions.speak:
+            break
+        await asyncio.sleep(0.02)
+
+    reply = await emulator.slash("alice", "sound play", name="beep")
+
+    assert reply.ephemeral and "I don't have the Speak permission" in reply.content
+    ledger = await app.credits.history(emulator.guild.id, emulator.users["alice"].id)
+    assert all(entry.reason is LedgerReason.OPENING for entry in ledger)
+    assert emulator.bot_voice_channel() is None

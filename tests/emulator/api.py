@@ -18,6 +18,7 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 from . import interactions as ix
+from . import payloads
 from .audio import ReceivedAudio
 from .faults import Faults
 from .gateway import Gateway
@@ -278,6 +279,16 @@ class Emulator:
             return Reply(record, original)
 
         return await self.wait_for(answered, f"the bot to answer {what}")
+
+    def set_role_permissions(self, role: str, permissions: int) -> None:
+        """Change a role's permissions ("everyone", "bot", "admins") and tell the bot, as Discord
+        does with GUILD_ROLE_UPDATE."""
+        found = self.guild.everyone if role == "everyone" else self.roles[role]
+        found.permissions = permissions
+        self.gateway.dispatch(
+            "GUILD_ROLE_UPDATE", {"guild_id": str(self.guild.id), "role": payloads.role(found)}
+        )
+        self.world.changed.notify()
 
     # --- voice --------------------------------------------------------------------------------
 
