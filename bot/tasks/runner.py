@@ -22,6 +22,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import socket
 import time
@@ -122,6 +123,9 @@ class TaskRunner:
             self._scheduler.start()
         report = await self.catch_up()
         await self.refill()
+        # Everything loaded so far (modules, caches, the client) lives as long as the process;
+        # frozen, the collector's full passes skip it, so one cannot stall a burst of starts.
+        gc.freeze()
         if self._scheduler is not None:
             self._scheduler.add_job(
                 self._spawn_refill,
