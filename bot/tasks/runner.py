@@ -125,6 +125,8 @@ class TaskRunner:
         await self.refill()
         # Everything loaded so far (modules, caches, the client) lives as long as the process;
         # frozen, the collector's full passes skip it, so one cannot stall a burst of starts.
+        # Collect first so that nothing already garbage is frozen with it.
+        gc.collect()
         gc.freeze()
         if self._scheduler is not None:
             self._scheduler.add_job(
