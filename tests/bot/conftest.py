@@ -9,9 +9,16 @@ from pathlib import Path
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from audio.blobstore import BlobStore
+from audio.ingest import Ingestor
+from audio.limits import AudioLimits
+from bot.config import Settings
+from bot.library import LibraryService
+from bot.playlists import PlaylistService
 from storage import migrate
 from storage.engine import create_engine, create_session_factory
 from storage.uow import UnitOfWorkFactory
+from tests.bot.librarykit import CountingIngestor
 from tests.dbkit import BACKENDS, fresh_database_url
 
 START = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
@@ -63,3 +70,28 @@ async def any_uow_factory(
         await migrate.upgrade(engine)
         yield UnitOfWorkFactory(create_session_factory(engine))
         await engine.dispose()
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> BlobStore:
+    return BlobStore(tmp_path / "sounds")
+
+
+@pytest.fixture
+def ingestor(store: BlobStore) -> CountingIngestor:
+    return CountingIngestor(Ingestor(store, AudioLimits(max_duration_s=2.0)))
+
+
+@pytest.fixture
+def library(
+    uow_factory: UnitOfWorkFactory,
+    ingestor: CountingIngestor,
+    store: BlobStore,
+    clock: FakeClock,
+) -> LibraryService:
+    return LibraryService(uow_factory, ingestor, store, clock, Settings())
+
+
+@pytest.fixture
+def playlists(uow_factory: UnitOfWorkFactory, clock: FakeClock) -> PlaylistService:
+    return PlaylistService(uow_factory, clock)
