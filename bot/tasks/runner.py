@@ -130,14 +130,14 @@ class TaskRunner:
         gc.freeze()
         if self._scheduler is not None:
             self._scheduler.add_job(
-                self._spawn_refill,
+                self.refill,
                 "interval",
                 seconds=max(30, self._settings.window_s // 2),
                 id="refill",
                 replace_existing=True,
             )
             self._scheduler.add_job(
-                self._spawn_maintenance,
+                self.maintenance,
                 "interval",
                 hours=1,
                 id="maintenance",
@@ -294,7 +294,7 @@ class TaskRunner:
         self._retries[run_id] = retry_at
         if self._scheduler is not None:
             self._scheduler.add_job(
-                self._spawn_retry,
+                self.retry,
                 "date",
                 run_date=retry_at,
                 args=(run_id, retry_at),
@@ -466,12 +466,3 @@ class TaskRunner:
         self._inflight.discard(task)
         if not task.cancelled() and task.exception() is not None:
             log.error("background job %s failed", task.get_name(), exc_info=task.exception())
-
-    async def _spawn_retry(self, run_id: int, retry_at: datetime) -> None:
-        await self.retry(run_id, retry_at)
-
-    async def _spawn_refill(self) -> None:
-        await self.refill()
-
-    async def _spawn_maintenance(self) -> None:
-        await self.maintenance()

@@ -106,17 +106,6 @@ class SoundRepository:
         )
         return result.scalar_one_or_none()
 
-    async def search(
-        self, guild_id: int, prefix: str = "", limit: int = 25, offset: int = 0
-    ) -> Sequence[Sound]:
-        query = select(Sound).where(Sound.guild_id == guild_id)
-        if prefix:
-            query = query.where(Sound.name_key.contains(name_key(prefix), autoescape=True))
-        result = await self._session.execute(
-            query.order_by(Sound.name_key).limit(limit).offset(offset)
-        )
-        return result.scalars().all()
-
     async def page(
         self, guild_id: int, prefix: str = "", limit: int = 25, offset: int = 0
     ) -> Sequence[Sound]:
@@ -225,17 +214,6 @@ class PlaylistRepository:
             .options(selectinload(Playlist.items))
         )
         return result.scalar_one_or_none()
-
-    async def search(
-        self, guild_id: int, prefix: str = "", limit: int = 25, offset: int = 0
-    ) -> Sequence[Playlist]:
-        query = select(Playlist).where(Playlist.guild_id == guild_id)
-        if prefix:
-            query = query.where(Playlist.name_key.contains(name_key(prefix), autoescape=True))
-        result = await self._session.execute(
-            query.order_by(Playlist.name_key).limit(limit).offset(offset)
-        )
-        return result.scalars().all()
 
     async def summaries(
         self, guild_id: int, prefix: str = "", limit: int = 25, offset: int = 0

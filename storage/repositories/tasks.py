@@ -216,19 +216,6 @@ class TaskRunRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def claim(self, task_id: int, due_at: datetime) -> int | None:
-        """Insert the run for (task, due time); its id, or None if it already exists.
-
-        ``started_at`` stays NULL until the run really starts: a run claimed ahead of its due
-        time that a crash prevented from starting is still safe to start after a restart.
-        """
-        result = await self._session.execute(
-            insert_ignore(self._session, TaskRun, ["task_id", "due_at"])
-            .values(task_id=task_id, due_at=due_at, attempt=1)
-            .returning(TaskRun.id)
-        )
-        return result.scalar_one_or_none()
-
     async def claim_many(
         self, pairs: Sequence[tuple[int, datetime]], claimed_by: str
     ) -> dict[int, int]:
@@ -245,14 +232,6 @@ class TaskRunRepository:
             .returning(TaskRun.id, TaskRun.task_id)
         )
         return {row[1]: row[0] for row in result.all()}
-
-    async def mark_started(self, run_ids: Collection[int], now: datetime) -> None:
-        if run_ids:
-            await self._session.execute(
-                update(TaskRun)
-                .where(TaskRun.id.in_(list(run_ids)), TaskRun.started_at.is_(None))
-                .values(started_at=now)
-            )
 
     async def take_over(
         self, after: datetime, runners: Collection[str], by: str

@@ -572,7 +572,8 @@ async def test_recharge_and_run_outcome_commit_together(
 
     async def run_occurrence(*, crash: bool) -> RechargeSummary | None:
         async with uow_factory() as uow:
-            run_id = await uow.runs.claim(task_id, due)
+            run_ids = await uow.runs.claim_many([(task_id, due)], claimed_by="test")
+            run_id = run_ids.get(task_id)
             if run_id is None:
                 return None
             run = await uow.session.get(TaskRun, run_id)
