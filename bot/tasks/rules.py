@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from bot.errors import ValidationError
@@ -24,23 +25,47 @@ def check_name(name: str, max_length: int) -> None:
         )
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """Why a schedule is not allowed: the full sentence, and a short form for a live preview."""
+
+    message: str
+    short: str
+
+
+def schedule_refusal(
+    recurrence: Recurrence, now: datetime, horizon_days: int, min_interval: timedelta
+) -> Refusal | None:
+    """What :func:`check_schedule` refuses, or ``None``: the same rules, without raising."""
+    first = recurrence.anchor
+    if first <= now:
+        return Refusal(
+            "That time has already passed; pick a time in the future.", "that time has passed"
+        )
+    if recurrence.is_once and first - now > timedelta(days=horizon_days):
+        years = horizon_days / 365.25
+        return Refusal(
+            f"That is too far ahead: tasks can be at most {years:.0f} years out.",
+            f"more than {years:.0f} years ahead, the furthest allowed",
+        )
+    if not recurrence.is_once:
+        gap = shortest_gap(recurrence)
+        if gap is not None and gap < min_interval:
+            return Refusal(
+                f"Runs would be {span(gap)} apart; the shortest interval allowed is "
+                f"{span(min_interval)}.",
+                f"repeats more often than every {span(min_interval)}, the shortest allowed",
+            )
+    return None
+
+
 def check_schedule(
     recurrence: Recurrence, now: datetime, horizon_days: int, min_interval: timedelta
 ) -> None:
     """The first run is in the future, a one-shot within the horizon, repeats not too close."""
-    first = recurrence.anchor
-    if first <= now:
-        raise ValidationError("That time has already passed; pick a time in the future.")
-    if recurrence.is_once and first - now > timedelta(days=horizon_days):
-        years = horizon_days / 365.25
-        raise ValidationError(f"That is too far ahead: tasks can be at most {years:.0f} years out.")
-    if not recurrence.is_once:
-        gap = shortest_gap(recurrence)
-        if gap is not None and gap < min_interval:
-            raise ValidationError(
-                f"Runs would be {span(gap)} apart; the shortest interval allowed is "
-                f"{span(min_interval)}."
-            )
+    refusal = schedule_refusal(recurrence, now, horizon_days, min_interval)
+    if refusal is not None:
+        raise ValidationError(refusal.message)
 
 
 def shortest_gap(recurrence: Recurrence, sample: int = 50) -> timedelta | None:

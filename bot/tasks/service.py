@@ -191,6 +191,13 @@ class SchedulerService:
                     )
         return Preview(describe(recurrence), recurrence.timezone, runs, warnings)
 
+    async def schedule_limits(self, guild_id: int, *, admin: bool) -> tuple[int, timedelta]:
+        """The one-shot horizon (days) and shortest interval :meth:`create_task` holds a new
+        schedule to here, for a live preview (:func:`bot.tasks.rules.schedule_refusal`)."""
+        async with self._uow() as uow:
+            policy = await self.policies.get(uow, guild_id)
+        return policy.horizon_days, self._min_interval(policy, admin=admin)
+
     # ----------------------------------------------------------------- reading
 
     async def get_task(self, guild_id: int, task_id: int, actor: Actor) -> TaskView:
