@@ -195,10 +195,18 @@ class ScheduledTask(Timestamped, Base):
     cron_expression: Mapped[str | None] = mapped_column(String(120))
     anchor_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     # Calendar detail the anchor alone cannot carry (it may be a DST- or month-end-moved first
-    # occurrence): local "HH:MM", weekday set "mon,wed", day of month 1-31.
+    # occurrence): local "HH:MM" (the earliest time), weekday set "mon,wed", day of month 1-31, or
+    # the nth (1-5, -1 the last) of the one weekday.
     time_of_day: Mapped[str | None] = mapped_column(String(5))
     weekdays: Mapped[str | None] = mapped_column(String(27))
     day_of_month: Mapped[int | None] = mapped_column(Integer)
+    weekday_ordinal: Mapped[int | None] = mapped_column(Integer)
+    # The other times of day, "17:00,21:00" (at most 23: 137 characters).  A column of its own
+    # rather than a wider time_of_day: widening needs a table rebuild on SQLite, and dropping
+    # this table with foreign keys on would cascade onto task_runs and credit_ledger.
+    more_times: Mapped[str | None] = mapped_column(String(140))
+    # Hourly only: the period in minutes of real time ("every 45 minutes"); NULL = interval hours.
+    step_minutes: Mapped[int | None] = mapped_column(Integer)
     recurrence_count: Mapped[int | None] = mapped_column(Integer)
     runs_done: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     until_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

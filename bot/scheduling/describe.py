@@ -10,13 +10,13 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from cron_descriptor import ExpressionDescriptor
 
 from bot.scheduling.cron import matches_wall_time, uses_wall_clock
 from bot.scheduling.recurrence import CALENDAR_KINDS, Recurrence, RecurrenceType
-from bot.scheduling.wallclock import is_ambiguous, is_gap
+from bot.scheduling.wallclock import is_ambiguous, is_gap, resolve_wall_time
 
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _UNITS = {
@@ -26,6 +26,7 @@ _UNITS = {
     RecurrenceType.MONTHLY: "month",
     RecurrenceType.YEARLY: "year",
 }
+ORDINAL_WORDS = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth", -1: "last"}
 
 
 def ordinal(number: int) -> str:
@@ -64,6 +65,18 @@ def _every(kind: RecurrenceType, interval: int) -> str:
     return f"Every {unit}" if interval == 1 else f"Every {interval} {unit}s"
 
 
+def _every_minutes(minutes: int) -> str:
+    """'Every 45 minutes', 'Every 90 minutes', 'Every 2 hours', 'Every hour'."""
+    if minutes % 60:
+        return "Every minute" if minutes == 1 else f"Every {minutes} minutes"
+    return _every(RecurrenceType.HOURLY, minutes // 60)
+
+
+def _times_phrase(times: tuple[time, ...]) -> str:
+    """' at 09:00', ' at 09:00 and 17:00', '' for none."""
+    return f" at {_join([f'{at:%H:%M}' for at in times])}" if times else ""
+
+
 def describe_cron(expression: str) -> str:
     """cron-descriptor's 24-hour description ('At 09:00, Monday through Friday')."""
     try:
@@ -76,7 +89,7 @@ def describe(recurrence: Recurrence) -> str:
     """A one-line description of ``recurrence`` in its own zone."""
     kind = recurrence.kind
     interval = recurrence.interval
-    at = "" if recurrence.time_of_day is None else f" at {recurrence.time_of_day:%H:%M}"
+    at = _times_phrase(recurrence.times)
     if kind is RecurrenceType.NONE:
         return f"Once, on {format_instant(recurrence.local_anchor)}"
     if kind is RecurrenceType.CRON:
@@ -84,7 +97,12 @@ def describe(recurrence: Recurrence) -> str:
         text = describe_cron(recurrence.cron)
     elif kind is RecurrenceType.HOURLY:
         start = format_instant(recurrence.local_anchor)
-        text = f"{_every(kind, interval)} (real time), from {start}"
+        every = (
+            _every(kind, interval)
+            if recurrence.step_minutes is None
+            else _every_minutes(recurrence.step_minutes)
+        )
+        text = f"{every} (real time), from {start}"
     elif kind is RecurrenceType.DAILY:
         text = f"{_every(kind, interval)}{at}"
     elif kind is RecurrenceType.WEEKLY:
@@ -93,6 +111,15 @@ def describe(recurrence: Recurrence) -> str:
         else:
             days = _weekday_phrase(recurrence.weekdays, plural=True)
             text = f"{_every(kind, interval)} on {days}{at}"
+    elif recurrence.ordinal is not None:
+        nth = f"the {ORDINAL_WORDS[recurrence.ordinal]} {DAY_NAMES[recurrence.weekdays[0]]}"
+        if kind is RecurrenceType.MONTHLY:
+            text = f"{_every(kind, interval)} on {nth}{at}"
+        else:
+            month = recurrence.local_anchor.strftime("%B")
+            text = f"{_every(kind, interval)} on {nth} of {month}{at}"
+        if recurrence.ordinal == 5:
+            text += " (skipped in months without one)"
     else:
         assert recurrence.day_of_month is not None
         day = recurrence.day_of_month
@@ -119,13 +146,24 @@ def _fixed_time(recurrence: Recurrence) -> bool:
     return recurrence.kind is RecurrenceType.CRON and uses_wall_clock(recurrence.cron or "")
 
 
+def _gap_time(recurrence: Recurrence, run: datetime) -> time | None:
+    """The time of day that did not exist and was moved to ``run`` (past the jump), if any."""
+    for intended in recurrence.times:
+        wall = datetime.combine(run.date(), intended)
+        if (
+            is_gap(wall, recurrence.zone)
+            and resolve_wall_time(run.date(), intended, recurrence.zone) == run
+        ):
+            return intended
+    return None
+
+
 def _moved_out_of_gap(recurrence: Recurrence, run: datetime) -> bool:
     """Whether ``run`` is a wall time that did not exist and was moved past the jump."""
     zone = recurrence.zone
     wall = run.replace(tzinfo=None)
     if recurrence.time_of_day is not None:
-        intended = datetime.combine(run.date(), recurrence.time_of_day)
-        return intended != wall and is_gap(intended, zone)
+        return _gap_time(recurrence, run) is not None
     if recurrence.kind is RecurrenceType.CRON and recurrence.cron is not None:
         just_before = (run.astimezone(UTC) - timedelta(seconds=1)).astimezone(zone)
         jumped = (just_before.utcoffset() or timedelta()) < (run.utcoffset() or timedelta())
@@ -146,7 +184,8 @@ def dst_warnings(recurrence: Recurrence, runs: Iterable[datetime]) -> list[str]:
         wall = local.replace(tzinfo=None)
         when = f"{format_day(local.date())}"
         if fixed and _moved_out_of_gap(recurrence, local):
-            intended = f"{recurrence.time_of_day:%H:%M}" if recurrence.time_of_day else "its time"
+            gap_time = _gap_time(recurrence, local)
+            intended = "its time" if gap_time is None else f"{gap_time:%H:%M}"
             warnings.append(
                 f"{when}: {intended} does not exist in {name} (clocks spring forward), "
                 f"so it runs at {local:%H:%M %Z}, right after the jump."

@@ -120,6 +120,9 @@ def recurrence_of(row: ScheduledTask) -> Recurrence:
             time_of_day=row.time_of_day,
             weekdays=row.weekdays,
             day_of_month=row.day_of_month,
+            more_times=row.more_times,
+            weekday_ordinal=row.weekday_ordinal,
+            step_minutes=row.step_minutes,
         )
     )
 
@@ -138,6 +141,9 @@ def recurrence_fields(recurrence: Recurrence) -> dict[str, Any]:
         "time_of_day": fields["time_of_day"],
         "weekdays": fields["weekdays"],
         "day_of_month": fields["day_of_month"],
+        "more_times": fields["more_times"],
+        "weekday_ordinal": fields["weekday_ordinal"],
+        "step_minutes": fields["step_minutes"],
     }
 
 
