@@ -60,6 +60,11 @@ def test_fields_round_trip() -> None:
     assert fields["recurrence_count"] == 10
     assert fields["anchor"].tzinfo is UTC
     assert fields["anchor"] == datetime(2026, 6, 15, 22, 30, tzinfo=UTC)
+    assert (fields["more_times"], fields["weekday_ordinal"], fields["step_minutes"]) == (
+        None,
+        None,
+        None,
+    )
     assert Recurrence.from_fields(fields) == rule
 
 
@@ -122,6 +127,9 @@ def test_results_are_in_the_schedule_zone() -> None:
         {"time_of_day": None},
         {"weekdays": (7,)},
         {"count": 0},
+        {"ordinal": 1},
+        {"step_minutes": 30},
+        {"more_times": tuple(time(hour, 30) for hour in range(24))},
     ],
 )
 def test_impossible_shapes_are_rejected(bad: dict[str, object]) -> None:
@@ -141,3 +149,24 @@ def test_naive_anchor_is_rejected() -> None:
     """Every instant carries its zone."""
     with pytest.raises(ValueError, match="naive"):
         Recurrence.once(datetime(2026, 6, 16, 9), "UTC")  # noqa: DTZ001
+
+
+def test_existing_constructor_calls_are_unchanged() -> None:
+    """Positional and keyword construction from before the new fields still builds the same rule."""
+    start = at("2026-06-15 18:00")
+    until = at("2026-12-31 23:00")
+    positional = Recurrence(
+        RecurrenceType.WEEKLY, start, "America/New_York", 2, None, time(18), (0,), None, 5, until
+    )
+    assert positional == Recurrence(
+        kind=RecurrenceType.WEEKLY,
+        anchor=start,
+        timezone="America/New_York",
+        interval=2,
+        time_of_day=time(18),
+        weekdays=(0,),
+        count=5,
+        until=until,
+    )
+    assert (positional.more_times, positional.ordinal, positional.step_minutes) == ((), None, None)
+    assert positional.times == (time(18),)
