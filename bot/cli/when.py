@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 from bot.errors import CarillonError, ParseError
 from bot.scheduling.describe import format_instant, preview
+from bot.scheduling.recurrence import Recurrence
 from bot.scheduling.timelang import parse_when
 from bot.scheduling.zones import resolve_zone
 
@@ -100,9 +101,18 @@ def answer(
         "recurrence": recurrence.kind.value,
         "interval": recurrence.interval,
         "cron": recurrence.cron,
+        "stored": _stored(recurrence),
         "description": shown.description,
         "next_runs": [run.isoformat() for run in shown.runs],
         "warnings": shown.warnings,
+    }
+
+
+def _stored(recurrence: Recurrence) -> dict[str, object]:
+    """The stored form, as the task table keeps it (instants as ISO 8601)."""
+    return {
+        key: value.isoformat() if isinstance(value, datetime) else value
+        for key, value in recurrence.to_fields().items()
     }
 
 

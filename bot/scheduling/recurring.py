@@ -1,27 +1,37 @@
 """The recurrence grammar: "every weekday at 9am", "every 2 weeks on monday", "hourly".
 
-dateparser reads none of these, so this small grammar does.  Forms:
+Forms (after the bounds and "N times" were cut off by :mod:`bot.scheduling.timelang`):
 
-* ``every [N|other] minutes|hours|days|weeks|months|years [on ...] [at TIME]``
-* ``hourly|daily|weekly|monthly|yearly|annually [on ...] [at TIME]``
-* ``every|on <days>`` ("every monday and wednesday", "every weekday", "on mondays", "weekdays")
-* ``every <month> <day>`` and ``on the 1st of every month``
-* ``every morning|afternoon|evening|night [at TIME]``
+* ``every [N|other] minutes|hours|days|weeks|months|years [on ...] [at TIMES]``, ``every 90m``
+* ``hourly|daily|weekly|monthly|yearly|annually [on ...] [at TIMES]``
+* ``every|on <days> [except <days>]`` ("every monday and wednesday", "every weekday except friday")
+* ``every other friday``, ``every 3rd tuesday`` (weekly with an interval)
+* ``every first monday of the month``, ``the last friday of every month`` (nth weekday)
+* ``every <month> <day>``, ``on the 1st of every month``, ``every year on christmas``
+* ``every morning|afternoon|evening|night [at TIME]``, ``every hour on the half hour``
+* ``twice a week on tuesday and thursday``, ``three times a day at 8, 12 and 18``
 
-A bare hour is read as written ("every day at 9" is 09:00), since "whichever comes first" would
-make a repeating schedule depend on the moment it was typed.  Without a time of day the schedule
-keeps the current one (to the minute), as a one-shot date does.
+Times of day: one or several ("at 9am and 5pm").  A named day without a time is at 09:00 (as
+"every morning" is); an interval alone ("every 2 weeks", "daily") counts from now, so its first run
+is one interval from now at the current minute.  "every N minutes/hours" and "hourly" are elapsed
+real time for any N; they start at the next multiple of gcd(N, 60) minutes past the hour (N < 60)
+or the next full hour, unless a start or a minute ("on the half hour") is given.
+
+Every word must be read; anything left over is reported.
 """
 
 from __future__ import annotations
 
+import math
 import re
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.errors import ParseError
-from bot.scheduling import phrases
-from bot.scheduling.cron import cron_next_after
+from bot.scheduling import holidays, phrases
+from bot.scheduling.lexicon import not_understood
+from bot.scheduling.moments import DEFAULT_TIME, add_duration
 from bot.scheduling.recurrence import Recurrence, RecurrenceType, first_calendar_occurrence
 
 EXAMPLES = "'every weekday at 9am' or 'every 2 weeks on monday at 18:30'"
@@ -36,22 +46,42 @@ _ADVERBS = {
 }
 _UNIT_WORDS = {
     "second": "second", "seconds": "second", "sec": "second", "secs": "second",
-    "minute": "minute", "minutes": "minute", "min": "minute", "mins": "minute",
-    "hour": "hour", "hours": "hour", "hr": "hour", "hrs": "hour", "day": "day", "days": "day",
-    "week": "week", "weeks": "week", "fortnight": "fortnight", "month": "month",
-    "months": "month", "year": "year", "years": "year",
+    "minute": "minute", "minutes": "minute", "min": "minute", "mins": "minute", "m": "minute",
+    "hour": "hour", "hours": "hour", "hr": "hour", "hrs": "hour", "h": "hour",
+    "day": "day", "days": "day", "d": "day", "week": "week", "weeks": "week", "w": "week",
+    "wk": "week", "wks": "week", "fortnight": "fortnight", "fortnights": "fortnight",
+    "month": "month", "months": "month", "year": "year", "years": "year", "yr": "year",
+    "yrs": "year",
 }  # fmt: skip
+# The longest repeat for each unit: beyond these a schedule is a mistake, not a plan.
+MAX_INTERVAL = {"day": 3660, "week": 520, "month": 120, "year": 10}
+MAX_ELAPSED_MINUTES = 366 * 24 * 60
 _STARTS = re.compile(
     r"^(?:every|each|hourly|daily|nightly|weekly|monthly|yearly|annually)\b"
-    r"|^(?:on )?(?:the )?\S+ (?:day )?of (?:every|each) month$"
+    r"|^(?:on )?(?:the )?\S+ (?:\S+ )?(?:day )?of (?:every|each) month$"
+    r"|^(?:once|twice|thrice|\S+ times) (?:a|per|every|each) (?:day|week|month|year)\b"
 )
-MINUTE_DIVISORS = (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30)
 _TICK = timedelta(microseconds=1)
+_ORDINAL = r"(?:\d{1,2}(?:st|nd|rd|th)|(?:twenty|thirty)[ -]\w+|\w+)"
+_WEEKDAY = "|".join(sorted(phrases.WEEKDAYS, key=len, reverse=True))
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What a recurrence phrase says, before the anchor is computed."""
+
+    unit: str
+    interval: int = 1
+    days: tuple[int, ...] = ()
+    day_of_month: int | None = None
+    month: int | None = None
+    ordinal: int | None = None
+    named_day: bool = False
 
 
 def is_recurring(text: str) -> bool:
     """Whether normalised ``text`` is a recurrence phrase (rather than one point in time)."""
-    without_time = _strip_time(text)
+    without_time = _strip_times(text)
     if _STARTS.search(text) or _STARTS.search(without_time):
         return True
     rest = re.sub(r"^on ", "", without_time)
@@ -59,72 +89,274 @@ def is_recurring(text: str) -> bool:
     # "weekdays at 9", "on mondays and fridays": plural day names repeat by themselves.
     plural = any(w.endswith("s") and phrases.parse_weekday(w) is not None for w in words)
     plural = plural or any(w in ("weekdays", "weekends") for w in words)
-    return plural and phrases.parse_day_set(rest) is not None
+    return plural and _day_set(rest) is not None
 
 
-def _strip_time(text: str) -> str:
-    found = phrases.find_time(text)
+def _strip_times(text: str) -> str:
+    found = phrases.find_times(text)
     return text if found is None else found[1]
 
 
-def _interval(word: str | None, text: str) -> int:
+def _interval(word: str | None, unit: str, text: str) -> int:
     if word is None:
         return 1
-    number = phrases.parse_number(re.sub(r"(?<=\d)(?:st|nd|rd|th)$", "", word))
-    if number is None or number != int(number) or not 1 <= number <= 1000:
+    number = phrases.parse_quantity(re.sub(r"(?<=\d)(?:st|nd|rd|th)$", "", word))
+    if number is None and word in ("other", "second", "third", "fourth"):
+        number = {"other": 2, "second": 2, "third": 3, "fourth": 4}[word]
+    if number is None or number != int(number) or number < 1:
         raise ParseError(
             f"{word!r} in {text.strip()!r} is not a whole number of at least 1. "
             f"Try for example {EXAMPLES}."
         )
+    limit = MAX_INTERVAL.get(unit)
+    if limit is not None and number > limit:
+        raise ParseError(
+            f"Every {int(number)} {unit}s is too far apart: the longest repeat is every "
+            f"{limit} {unit}s. Try for example {EXAMPLES}."
+        )
     return int(number)
 
 
-def _split(rest: str, text: str) -> tuple[str, int, str | None]:
-    """(unit, interval, 'on' clause) of a recurrence phrase, or a ParseError for the part."""
-    rest = re.sub(r"^(?:every|each) (half an?|half) hour$", "every 30 minutes", rest)
+def _day_set(text: str) -> tuple[int, ...] | None:
+    """'monday and wednesday', 'weekdays except friday', 'every day but sunday' -> day numbers."""
+    found = re.fullmatch(
+        r"(.+?) (?:except|but|excluding|apart from|other than|not) (?:on )?(.+)", text
+    )
+    if found is None:
+        return phrases.parse_day_set(text)
+    include = phrases.parse_day_set(found.group(1))
+    exclude = phrases.parse_day_set(found.group(2))
+    if include is None or exclude is None:
+        return None
+    days = tuple(d for d in include if d not in exclude)
+    if not days or len(days) == len(include):
+        return None  # "every monday except friday" excludes nothing: say so rather than guess
+    return days
+
+
+def _nth_weekday(body: str) -> tuple[int, int, int | None] | None:
+    """'first monday', 'the last friday of the month', 'second tuesday of may': (n, day, month)."""
+    found = re.fullmatch(
+        rf"(?:the )?(?P<n>{_ORDINAL}) (?P<wd>{_WEEKDAY})"
+        rf"(?: (?:of|in) (?:(?:the|every|each) month|(?P<month>[a-z]+)))?",
+        body,
+    )
+    if found is None:
+        return None
+    ordinal = phrases.parse_ordinal(found["n"].replace("-", " "))
+    if ordinal is None or not (1 <= ordinal <= 5 or ordinal == -1):
+        return None
+    month = None
+    if found["month"] is not None:
+        month = phrases.MONTHS.get(found["month"])
+        if month is None:
+            return None
+    return ordinal, phrases.WEEKDAYS[found["wd"]], month
+
+
+def _holiday_shape(body: str, text: str) -> Shape | None:
+    found = holidays.find_holiday(body)
+    if found is None or found[1].strip():
+        return None
+    holiday = found[0]
+    rule = holiday.yearly_rule
+    if rule is None:
+        raise ParseError(
+            f"{holiday.name} moves from year to year in a way a yearly schedule cannot follow. "
+            f"Schedule the next one instead (for example '{holiday.name.lower()} at 9am'), "
+            "or use a fixed date such as 'every year on december 25 at 9am'."
+        )
+    if isinstance(rule, holidays.FixedDate):
+        return Shape("year", day_of_month=rule.day, month=rule.month, named_day=True)
+    return Shape("year", days=(rule.weekday,), ordinal=rule.ordinal, month=rule.month,
+                 named_day=True)  # fmt: skip
+
+
+def _on_clause(unit: str, interval: int, on: str | None, text: str) -> Shape:
+    """The days an 'on ...' clause names for ``unit``; a ParseError naming what is not read."""
+    if on is None:
+        return Shape(unit, interval)
+    on = re.sub(r"^(?:the )", "", on) if unit != "week" else on
+    if unit == "week":
+        days = _day_set(on)
+        if days is None:
+            raise not_understood(f"on {on}", text, EXAMPLES)
+        return Shape(unit, interval, days=days, named_day=True)
+    if unit == "month":
+        nth = _nth_weekday(on)
+        if nth is not None and nth[2] is None:
+            return Shape(unit, interval, days=(nth[1],), ordinal=nth[0], named_day=True)
+        day = phrases.parse_ordinal_day(on)
+        if day is None:
+            ordinal = phrases.parse_ordinal(re.sub(r"(?: day)?(?: of the month)?$", "", on))
+            day = ordinal if ordinal is not None and ordinal >= 1 else None
+            if re.sub(r"^(?:the )?", "", on) in ("last", "last day", "last day of the month"):
+                day = 31
+        if day is None:
+            raise not_understood(f"on {on}", text, EXAMPLES)
+        return Shape(unit, interval, day_of_month=day, named_day=True)
+    if unit == "year":
+        holiday = _holiday_shape(on, text)
+        if holiday is not None:
+            return Shape("year", interval, holiday.days, holiday.day_of_month, holiday.month,
+                         holiday.ordinal, True)  # fmt: skip
+        nth = _nth_weekday(on)
+        if nth is not None and nth[2] is not None:
+            return Shape(unit, interval, days=(nth[1],), ordinal=nth[0], month=nth[2],
+                         named_day=True)  # fmt: skip
+        month_day = _month_day(on)
+        if month_day is None:
+            raise not_understood(f"on {on}", text, EXAMPLES)
+        return Shape(unit, interval, day_of_month=month_day[1], month=month_day[0],
+                     named_day=True)  # fmt: skip
+    raise not_understood(f"on {on}", text, EXAMPLES)
+
+
+def _month_day(body: str) -> tuple[int, int] | None:
+    found = phrases.parse_month_day(body)
+    if found is not None and found[2] is None:
+        return found[0], found[1]
+    words = re.fullmatch(
+        rf"(?:the )?(?P<d1>{_ORDINAL}) (?:day )?(?:of )?(?P<m1>[a-z]+)"
+        rf"|(?P<m2>[a-z]+) (?:the )?(?P<d2>{_ORDINAL})",
+        body,
+    )
+    if words is None:
+        return None
+    month = phrases.MONTHS.get(words["m1"] or words["m2"] or "")
+    day = phrases.parse_ordinal((words["d1"] or words["d2"]).replace("-", " "))
+    if month is None or day is None or day < 1:
+        return None
+    return month, day
+
+
+def _split(rest: str, text: str) -> Shape:
+    """What the phrase (times of day already removed) says; a ParseError for the part not read."""
+    rest = re.sub(r"^(?:every|each) (?:half an?|half) hour$", "every 30 minutes", rest)
     rest = re.sub(r"^(?:every|each) quarter (?:of an )?hour$", "every 15 minutes", rest)
-    found = re.fullmatch(r"(\w+)(?: (?:on|in|every) (.+))?", rest)
+    found = re.fullmatch(r"(\w+)(?: (?:on|in|every|each) (.+))?", rest)
     if found and found.group(1) in _ADVERBS:
-        return _ADVERBS[found.group(1)], 1, found.group(2)
+        return _on_clause(_ADVERBS[found.group(1)], 1, found.group(2), text)
+    # "every 90 minutes", "every 2h30m", "every 1.5 hours": a clock duration is elapsed time.
+    found = re.fullmatch(r"(?:every|each) (.+)", rest)
+    if found:
+        duration = phrases.parse_duration(found.group(1))
+        if (
+            duration is not None
+            and duration.has_clock_part
+            and not duration.months
+            and not duration.days
+        ):
+            return Shape("elapsed", _elapsed_minutes(duration.seconds, text))
     found = re.fullmatch(r"(?:every|each) (?:(\S+) )?(\w+)(?: (?:on|in) (.+))?", rest)
     if found and found.group(2) in _UNIT_WORDS:
         unit = _UNIT_WORDS[found.group(2)]
-        interval = _interval(found.group(1), text)
         if unit == "fortnight":
-            unit, interval = "week", 2 * interval
-        return unit, interval, found.group(3)
-    found = re.fullmatch(r"(?:on )?(?:the )?(\S+(?: day)?) of (?:every|each) month", rest)
+            unit, interval = "week", 2 * _interval(found.group(1), "week", text)
+        else:
+            interval = _interval(found.group(1), unit, text)
+        return _on_clause(unit, interval, found.group(3), text)
+    # "every other friday", "every 2 fridays"; "every second tuesday" is ambiguous (see below)
+    found = re.fullmatch(r"(?:every|each) (\S+) (.+)", rest)
+    days = _day_set(found.group(2)) if found else None
+    if found and days is not None:
+        word = found.group(1)
+        if word == "other" or word.isdigit() or phrases.parse_quantity(word) is not None:
+            return Shape("week", _interval(word, "week", text), days=days, named_day=True)
+        if word in ("second", "third", "fourth", "fifth", "2nd", "3rd", "4th", "5th"):
+            raise ParseError(
+                f"{rest!r} can mean every {word} week or the {word} one of each month. Say "
+                f"'every {'other' if word in ('second', '2nd') else word.rstrip('dht') + ' week'}"
+                f" on {found.group(2)}' or 'every {word} {found.group(2)} of the month'."
+            )
+    found = re.fullmatch(
+        r"(?:every|each|on) (?:the )?(.+?) (?:of|in) (?:every|each|the) month", rest
+    ) or re.fullmatch(r"(?:on )?(?:the )?(.+?) (?:of|in) (?:every|each) month", rest)
     if found:
-        return "month", 1, found.group(1)
+        return _on_clause("month", 1, found.group(1), text)
     found = re.fullmatch(r"(?:every|each|on) (.+)", rest)
     body = found.group(1) if found else rest
-    if phrases.parse_day_set(body) is not None:
-        return "week", 1, body
-    if phrases.parse_month_day(body) is not None:
-        return "year", 1, body
-    raise _not_understood(rest, text)
+    nth = _nth_weekday(body)
+    if nth is not None:
+        # "every first monday" is of the month; "every first friday of may" once a year.
+        unit = "month" if nth[2] is None else "year"
+        return Shape(unit, 1, days=(nth[1],), ordinal=nth[0], month=nth[2], named_day=True)
+    days = _day_set(body)
+    if days is not None:
+        return Shape("week", 1, days=days, named_day=True)
+    holiday = _holiday_shape(body, text)
+    if holiday is not None:
+        return holiday
+    month_day = _month_day(body)
+    if month_day is not None:
+        return Shape("year", 1, day_of_month=month_day[1], month=month_day[0], named_day=True)
+    raise not_understood(rest, text, EXAMPLES)
 
 
-def _not_understood(part: str, text: str) -> ParseError:
-    where = "" if part.strip() == text.strip() else f" in {text.strip()!r}"
-    return ParseError(
-        f"I could not understand {part.strip()!r}{where}. Try for example {EXAMPLES}."
-    )
+def _elapsed_minutes(seconds: float, text: str) -> int:
+    minutes = seconds / 60
+    if minutes < 1:
+        raise ParseError(f"The shortest repeat is every minute. Try for example {EXAMPLES}.")
+    if minutes != int(minutes):
+        raise ParseError(
+            f"{text.strip()!r} is not a whole number of minutes. "
+            "Try for example 'every 90 minutes' or 'every 2h30m'."
+        )
+    if minutes > MAX_ELAPSED_MINUTES:
+        raise ParseError(
+            f"Every {int(minutes)} minutes is too far apart for a repeat in real time (at most "
+            f"{MAX_ELAPSED_MINUTES} minutes, 366 days). Try 'every N days' or 'every N weeks'."
+        )
+    return int(minutes)
 
 
-def _time_of_day(text: str, period: str | None) -> tuple[time | None, str]:
-    found = phrases.find_time(text)
+_MINUTE_MARK = re.compile(
+    r"(?:^| )(?:on the (?P<half>half )?hour|at (?::(?P<colon>\d{2})|(?P<past>\d{1,2}) "
+    r"(?:minutes )?past(?: the hour)?|half past(?: the hour)?|(?:a )?quarter (?P<qto>past|to)"
+    r"(?: the hour)?))(?= |$)"
+)
+
+
+def _minute_mark(text: str) -> tuple[int | None, str]:
+    """'on the half hour' -> 30, 'at :15' -> 15, 'at quarter to' -> 45; and the rest."""
+    found = _MINUTE_MARK.search(text)
     if found is None:
-        if period is not None:
-            return time(phrases.PERIOD_DEFAULT_HOUR[period]), text
         return None, text
-    value, rest = found
-    if not phrases.valid_time(value):
-        raise ParseError(f"{text.strip()!r} has no valid time of day. Try for example {EXAMPLES}.")
-    hour = value.hour
-    if period is not None and value.ambiguous:
-        hour = value.choices(phrases.PERIODS[period])[0][0]
-    return time(hour, value.minute), rest
+    if found["colon"] is not None:
+        minute = int(found["colon"])
+    elif found["past"] is not None:
+        minute = int(found["past"])
+    elif found["qto"] is not None:
+        minute = 15 if found["qto"] == "past" else 45
+    elif "half past" in found.group(0) or found["half"]:
+        minute = 30
+    else:
+        minute = 0
+    if not 0 <= minute <= 59:
+        raise ParseError(f"{found.group(0).strip()!r} is not a minute of the hour (0-59).")
+    return minute, phrases.squeeze(text[: found.start()] + " " + text[found.end() :])
+
+
+_FREQUENCY = re.compile(
+    r"^(?P<n>once|twice|thrice|\S+ times) (?:a|per|every|each) (?P<unit>day|week|month|year)\b"
+)
+
+
+def _frequency(text: str) -> tuple[int | None, str]:
+    """'twice a week on tuesday and thursday' -> (2, 'every week on tuesday and thursday')."""
+    found = _FREQUENCY.search(text)
+    if found is None:
+        return None, text
+    word = found["n"]
+    words = {"once": 1, "twice": 2, "thrice": 3}
+    number = words.get(word)
+    if number is None:
+        quantity = phrases.parse_quantity(word[: -len(" times")])
+        number = int(quantity) if quantity is not None and quantity == int(quantity) else None
+    if number is None or number < 1:
+        raise ParseError(f"{word!r} is not a number of times. Try 'twice a week on tuesday and "
+                         "thursday'.")  # fmt: skip
+    return number, f"every {found['unit']}{text[found.end() :]}"
 
 
 def parse_recurrence(
@@ -136,104 +368,181 @@ def parse_recurrence(
     after it and after ``now``.  ``start_time`` is the time of day the bound named, used when the
     phrase itself names none ("every day starting tomorrow at 10").
     """
-    period_match = re.search(r"\b(?:every |each |in the |at )?(morning|afternoon|evening|night)\b",
-                             text)  # fmt: skip
+    frequency, rest = _frequency(text)
+    period_match = re.search(
+        r"\b(?:every |each |in the |at )?(morning|afternoon|evening|night)s?\b", rest
+    )
     period = period_match.group(1) if period_match else None
-    rest = text
     if period_match is not None:
         daily = period_match.group(0).startswith(("every", "each"))
-        rest = phrases.squeeze(text[: period_match.start()] + (" every day" if daily else "")
-                               + text[period_match.end() :])  # fmt: skip
+        rest = phrases.squeeze(rest[: period_match.start()] + (" every day" if daily else "")
+                               + rest[period_match.end() :])  # fmt: skip
     local_now = now.astimezone(zone)
-    not_before = max(local_now, start.astimezone(zone)) if start is not None else local_now
-    fallback = start_time or local_now.time().replace(second=0, microsecond=0, tzinfo=None)
-    at, rest = _time_of_day(rest, period)
+    minute_mark, rest = _minute_mark(rest)
+    times, rest = _times_of_day(rest, period, text)
     rest = re.sub(r"^(?:at |on )|(?: at| on)$", "", rest).strip()
     rest = re.sub(r"^(?:on )?(every|each) ", r"\1 ", rest)
-    unit, interval, on = _split(rest, text)
-    if unit in ("second", "minute", "hour"):
-        return _elapsed(unit, interval, on, at, zone, local_now, not_before, start, text)
-    at = at or fallback
-    threshold = not_before if start is None else max(local_now, start.astimezone(zone) - _TICK)
-    timezone = zone.key
-    base = threshold.astimezone(zone).date()
-    if unit == "day":
-        if on is not None:
-            raise _not_understood(f"on {on}", text)
-        kind = RecurrenceType.DAILY
-        anchor = first_calendar_occurrence(kind, at, zone, threshold)
-        return Recurrence(kind, anchor, timezone, interval, time_of_day=at)
-    if unit == "week":
-        days = (base.weekday(),) if on is None else phrases.parse_day_set(on)
-        if days is None:
-            raise _not_understood(f"on {on}", text)
-        kind = RecurrenceType.WEEKLY
-        anchor = first_calendar_occurrence(kind, at, zone, threshold, weekdays=days)
-        return Recurrence(kind, anchor, timezone, interval, time_of_day=at, weekdays=days)
-    if unit == "month":
-        day = base.day if on is None else phrases.parse_ordinal_day(on)
-        if day is None:
-            raise _not_understood(f"on {on}", text)
-        kind = RecurrenceType.MONTHLY
-        anchor = first_calendar_occurrence(kind, at, zone, threshold, day_of_month=day)
-        return Recurrence(kind, anchor, timezone, interval, time_of_day=at, day_of_month=day)
-    month_day = (base.month, base.day, None) if on is None else phrases.parse_month_day(on)
-    if month_day is None or month_day[2] is not None:
-        raise _not_understood(f"on {on}", text)
-    month, day, _ = month_day
-    try:
-        date(2000, month, day)  # a leap year, so only impossible days fail
-    except ValueError:
+    shape = _split(rest, text)
+    if frequency is not None:
+        _check_frequency(frequency, shape, times, text)
+    if shape.unit in ("second", "minute", "hour", "elapsed"):
+        if shape.unit == "second":
+            raise ParseError(f"The shortest repeat is every minute. Try for example {EXAMPLES}.")
+        minutes = shape.interval
+        if shape.unit != "elapsed":
+            minutes = _elapsed_minutes(
+                shape.interval * (3600.0 if shape.unit == "hour" else 60.0), text
+            )
+        return _elapsed(minutes, times, minute_mark, zone, local_now, start, text)
+    if minute_mark is not None:
+        raise not_understood(text, text, EXAMPLES)
+    if not times:
+        if start_time is not None:
+            times = [start_time]
+        elif shape.named_day or start is not None or period is not None:
+            times = [DEFAULT_TIME]
+    return _calendar(shape, times, zone, local_now, start, text)
+
+
+def _check_frequency(count: int, shape: Shape, times: list[time], text: str) -> None:
+    """'twice a week' must name two days, 'three times a day' three times: never a guess."""
+    if shape.unit == "week" and shape.ordinal is None:
+        named, what = (len(shape.days) if shape.named_day else 0), "days"
+    elif shape.unit == "day":
+        named, what = len(times), "times of day"
+    else:
+        named, what = max(len(times), 1), "times"
+    if named != count:
         raise ParseError(
-            f"{text.strip()!r} names a day that no year has. Try for example {EXAMPLES}."
-        ) from None
-    kind = RecurrenceType.YEARLY
-    anchor = first_calendar_occurrence(kind, at, zone, threshold, day_of_month=day, month=month)
-    return Recurrence(kind, anchor, timezone, interval, time_of_day=at, day_of_month=day)
+            f"{text.strip()!r} says {count} time{'s' if count > 1 else ''} but names {named} "
+            f"{what}. Try for example 'twice a week on tuesday and thursday at 6pm' or "
+            "'twice a day at 9am and 5pm'."
+        )
 
 
-def _elapsed(
-    unit: str,
-    interval: int,
-    on: str | None,
-    at: time | None,
+def _times_of_day(text: str, period: str | None, whole: str) -> tuple[list[time], str]:
+    found = phrases.find_times(text)
+    if found is None:
+        if period is not None:
+            return [time(phrases.PERIOD_DEFAULT_HOUR[period])], text
+        return [], text
+    values, rest = found
+    times: list[time] = []
+    for value in values:
+        if not phrases.valid_time(value):
+            raise ParseError(
+                f"{whole.strip()!r} has no valid time of day. Try for example {EXAMPLES}."
+            )
+        hour = value.hour
+        if period is not None and value.ambiguous:
+            hour = value.choices(phrases.PERIODS[period])[0][0]
+        times.append(time(hour, value.minute))
+    return sorted(set(times)), rest
+
+
+def _calendar(
+    shape: Shape,
+    times: list[time],
     zone: ZoneInfo,
     now: datetime,
-    not_before: datetime,
     start: datetime | None,
     text: str,
 ) -> Recurrence:
-    """'every N minutes' (cron */N, real time) and 'every N hours' / 'hourly' (elapsed)."""
-    if on is not None:
-        raise _not_understood(f"on {on}", text)
-    if unit == "second":
-        raise ParseError(f"The shortest repeat is every minute. Try for example {EXAMPLES}.")
-    minutes = interval if unit == "minute" else interval * 60
-    if minutes % 60 and 60 % minutes:
-        raise ParseError(
-            f"Every {minutes} minutes does not divide the hour; use "
-            f"{', '.join(map(str, MINUTE_DIVISORS))} minutes, or whole hours. "
-            f"Try for example 'every 15 minutes' or 'every 2 hours'."
-        )
-    if minutes < 60:
-        if at is not None:
-            raise _not_understood(text, text)
-        expression = "* * * * *" if minutes == 1 else f"*/{minutes} * * * *"
-        threshold = not_before - _TICK if start is not None and not_before > now else now
-        anchor = cron_next_after(expression, threshold, zone)
-        assert anchor is not None  # */N fires every hour
-        return Recurrence(RecurrenceType.CRON, anchor, zone.key, cron=expression)
-    hours = minutes // 60
-    if at is not None:
+    kinds = {
+        "day": RecurrenceType.DAILY,
+        "week": RecurrenceType.WEEKLY,
+        "month": RecurrenceType.MONTHLY,
+        "year": RecurrenceType.YEARLY,
+    }
+    kind = kinds[shape.unit]
+    if shape.unit == "day" and (shape.days or shape.day_of_month):
+        raise not_understood(text, text, EXAMPLES)
+    base = now if start is None else max(now, start.astimezone(zone))
+    threshold = now if start is None else max(now, start.astimezone(zone) - _TICK)
+    from_now = not times
+    if from_now:
+        # An interval alone ("every 2 weeks", "daily"): one interval from now, at this minute.
+        times = [now.time().replace(second=0, microsecond=0, tzinfo=None, fold=0)]
+        skipped = shape.interval - 1  # periods before the first run; the search adds the last
+        months = {"month": skipped, "year": 12 * skipped}.get(shape.unit, 0)
+        days = {"day": skipped, "week": 7 * skipped}.get(shape.unit, 0)
+        threshold = add_duration(now, phrases.Duration(months, days), zone)
+    local = base.astimezone(zone).date()
+    weekdays = shape.days or ((local.weekday(),) if shape.unit == "week" else ())
+    day_of_month = shape.day_of_month
+    month = shape.month
+    if shape.unit in ("month", "year") and shape.ordinal is None and day_of_month is None:
+        day_of_month = local.day
+    if shape.unit == "year" and month is None:
+        month = local.month
+    if shape.unit == "year" and day_of_month is not None:
+        try:
+            date(2000, month or 1, day_of_month)  # a leap year, so only impossible days fail
+        except ValueError:
+            raise ParseError(
+                f"{text.strip()!r} names a day that no year has. Try for example {EXAMPLES}."
+            ) from None
+    first, *more = times
+    anchor = first_calendar_occurrence(
+        kind,
+        first,
+        zone,
+        threshold,
+        weekdays=weekdays if kind is RecurrenceType.WEEKLY or shape.ordinal else (),
+        day_of_month=day_of_month,
+        month=month,
+        more_times=tuple(more),
+        ordinal=shape.ordinal,
+    )
+    return Recurrence(
+        kind,
+        anchor,
+        zone.key,
+        shape.interval,
+        time_of_day=first,
+        more_times=tuple(more),
+        weekdays=weekdays if kind is RecurrenceType.WEEKLY or shape.ordinal else (),
+        day_of_month=None if shape.ordinal else day_of_month,
+        ordinal=shape.ordinal,
+    )
+
+
+def _elapsed(
+    minutes: int,
+    times: list[time],
+    minute_mark: int | None,
+    zone: ZoneInfo,
+    now: datetime,
+    start: datetime | None,
+    text: str,
+) -> Recurrence:
+    """'every N minutes' / 'every N hours' / 'hourly': elapsed real time from the anchor."""
+    if len(times) > 1:
+        raise not_understood(text, text, EXAMPLES)
+    if times:
+        if minute_mark is not None:
+            raise not_understood(text, text, EXAMPLES)
         # "every 2 hours at 10:30": the first run is the next 10:30, then real time from there.
-        after = not_before - _TICK if start is not None and not_before > now else now
-        anchor = first_calendar_occurrence(RecurrenceType.DAILY, at, zone, after)
-    elif start is not None and not_before > now:
-        anchor = not_before
+        after = start - _TICK if start is not None and start > now else now
+        anchor = first_calendar_occurrence(RecurrenceType.DAILY, times[0], zone, after)
+    elif start is not None and start > now:
+        anchor = start.astimezone(zone)
     else:
-        # "hourly" starts on the next full hour of the local clock, like cron's @hourly.  The
-        # step is real time (UTC), since aware arithmetic in one zone would add wall-clock hours.
-        anchor = not_before.replace(minute=0, second=0, microsecond=0).astimezone(UTC)
-        while anchor <= now:
-            anchor += timedelta(hours=1)
-    return Recurrence(RecurrenceType.HOURLY, anchor, zone.key, hours)
+        local = now.astimezone(zone)
+        if minute_mark is not None:
+            mark = local.replace(minute=minute_mark, second=0, microsecond=0)
+            candidate = mark.astimezone(UTC)
+            while candidate <= now:
+                candidate += timedelta(hours=1)
+            anchor = candidate.astimezone(zone)
+        else:
+            step = math.gcd(minutes, 60) if minutes < 60 else 60
+            hour_start = local.replace(minute=0, second=0, microsecond=0).astimezone(UTC)
+            candidate = hour_start
+            # Real time is stepped in UTC: aware arithmetic in one zone adds wall-clock time.
+            while candidate <= now:
+                candidate += timedelta(minutes=step)
+            anchor = candidate.astimezone(zone)
+    if minutes % 60 == 0:
+        return Recurrence(RecurrenceType.HOURLY, anchor, zone.key, minutes // 60)
+    return Recurrence(RecurrenceType.HOURLY, anchor, zone.key, step_minutes=minutes)

@@ -13,19 +13,20 @@ and returns a :class:`~bot.scheduling.recurrence.Recurrence`: kind ``none`` for 
 Text that is not understood raises :class:`~bot.errors.ParseError` saying which part and showing two
 examples; nothing is ever read as "now", and a one-shot is always strictly after ``now``.
 
-dateparser (the fallback for unusual dates) takes ~200 ms to load its language data on first use;
-call :func:`warm_up` at start-up, in a thread, or use :func:`parse_when_async` from async code.
+Duckling (the fallback for dates our grammar does not know, :mod:`bot.scheduling.fallback`) takes
+~0.5 s to start; call :func:`warm_up` at start-up, in a thread, or use :func:`parse_when_async`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.errors import ParseError
-from bot.scheduling import phrases, zones
+from bot.scheduling import fallback, holidays, phrases, zones
 from bot.scheduling.cron import cron_next_after, looks_like_cron, normalise_cron
 from bot.scheduling.moments import Moment, parse_moment
 from bot.scheduling.recurrence import Recurrence, RecurrenceType
@@ -35,7 +36,10 @@ EXAMPLES = "'tomorrow at 9am' or 'every weekday at 18:30'"
 MAX_LENGTH = 300
 _COUNT_WORDS = {"twice": 2, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
                 "eight": 8, "nine": 9, "ten": 10, "twelve": 12, "twenty": 20}  # fmt: skip
-_COUNT = re.compile(r"(?:^| )(?:for )?(?:(\d+|[a-z]+) times|(twice))(?= |$)")
+_COUNT = re.compile(
+    r"(?:^| )(?:for )?(?:(\d+|[a-z]+) times|(twice))(?= |$)(?! (?:a|per|every|each) )"
+)
+MAX_COUNT = 10_000
 _BOUND = re.compile(
     r"(?:^| )(starting|beginning|from|until|till|til|ending)(?: (?:on|from|at))?(?= |$)"
 )
@@ -58,6 +62,11 @@ def _take_count(text: str) -> tuple[int | None, str]:
             f"{found.group(0).strip()!r} is not a number of times of at least 1. "
             "Try for example 'every day at 9 10 times' or 'every monday until dec 31'."
         )
+    if number > MAX_COUNT:
+        raise ParseError(
+            f"{number} times is more than a schedule may run ({MAX_COUNT:,} at most). Leave the "
+            "count out to repeat without end, or give an end: 'every day at 9 until dec 31'."
+        )
     return number, phrases.squeeze(text[: found.start()] + " " + text[found.end() :])
 
 
@@ -72,6 +81,8 @@ def _take_zone(text: str) -> tuple[str, str | None]:
         tail = words[-size:]
         if any(word in _GRAMMAR_WORDS for word in tail) or tail[0].isdigit():
             continue
+        if holidays.find_holiday(" ".join(tail)) is not None:
+            continue  # holidays, not Indian/Christmas or Pacific/Easter
         name = zones.lookup_zone_name(" ".join(tail))
         if name is not None:
             head = words[:-size]
@@ -167,8 +178,7 @@ def _parse(text: str, now: datetime, default_zone: ZoneInfo) -> Recurrence:
             f"({rule.local_anchor:%Y-%m-%d %H:%M %Z}). "
             "Try for example 'every day at 9 until dec 31'."
         )
-    return Recurrence(rule.kind, rule.anchor, rule.timezone, rule.interval, rule.cron,
-                      rule.time_of_day, rule.weekdays, rule.day_of_month, count, until)  # fmt: skip
+    return dataclasses.replace(rule, count=count, until=until)
 
 
 def _once(normal: str, text: str, now: datetime, zone: ZoneInfo) -> Recurrence:
@@ -183,21 +193,23 @@ def _bound(part: str, now: datetime, zone: ZoneInfo, default: str, text: str) ->
             "'every day at 9 starting tomorrow' or 'every day at 9 until dec 31'."
         )
     if default == "start":
-        return parse_moment(part, now, zone, default="start", future=False)
+        # "starting at 10am" is the next 10:00; "starting today" may begin in the past (00:00).
+        try:
+            return parse_moment(part, now, zone, default="start")
+        except ParseError:
+            return parse_moment(part, now, zone, default="start", future=False)
     return parse_moment(part, now, zone, default="end")
 
 
 async def parse_when_async(text: str, now: datetime, zone: ZoneInfo | str) -> Recurrence:
-    """:func:`parse_when` in a worker thread, so a cold dateparser never stalls the event loop."""
+    """:func:`parse_when` in a worker thread, so a cold Duckling never stalls the event loop."""
     return await asyncio.to_thread(parse_when, text, now, zone)
 
 
 def warm_up() -> None:
-    """Load the zone lists and dateparser's English data now (~300 ms, once).
+    """Load the zone lists and start Duckling now (~0.6 s, once).
 
     Call it at start-up from a thread (``asyncio.to_thread(warm_up)``) so that no user waits for it.
     """
     zones.warm_up()
-    import dateparser
-
-    dateparser.parse("3rd of next month", languages=["en"])
+    fallback.warm_up()

@@ -3,7 +3,7 @@
 Every task stores an IANA name.  People type ``europe/paris``, ``PST``, ``New York`` or ``tokyo``;
 :func:`resolve_zone` turns all of these into a :class:`~zoneinfo.ZoneInfo`.  Abbreviations map to
 the *region's* zone, not to a fixed offset: "9am PST" in July means 09:00 in Los Angeles (PDT),
-because that is what people mean (dateparser would read PST as UTC-8 all year).
+because that is what people mean (a fixed UTC-8 in July would be an hour off).
 
 The zone data comes from the system or from the ``tzdata`` package, so slim images work.
 """

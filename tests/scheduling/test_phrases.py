@@ -94,7 +94,7 @@ ONE_SHOTS: list[tuple[str, str, str]] = [
     ("this evening at 6", "2026-06-15 18:00", "America/New_York"),
     ("this afternoon at 4", "2026-06-15 16:00", "America/New_York"),
     # days by name: a date without a time keeps the current time of day
-    ("tomorrow", "2026-06-16 14:30", "America/New_York"),
+    ("tomorrow", "2026-06-16 09:00", "America/New_York"),
     ("tomorrow at 9", "2026-06-16 09:00", "America/New_York"),
     ("tomorrow at 9am", "2026-06-16 09:00", "America/New_York"),
     ("tomorrow at 9pm", "2026-06-16 21:00", "America/New_York"),
@@ -112,31 +112,31 @@ ONE_SHOTS: list[tuple[str, str, str]] = [
     ("Tomorrow At 9AM", "2026-06-16 09:00", "America/New_York"),
     ("today at 5pm", "2026-06-15 17:00", "America/New_York"),
     ("today at 16:00", "2026-06-15 16:00", "America/New_York"),
-    ("day after tomorrow", "2026-06-17 14:30", "America/New_York"),
+    ("day after tomorrow", "2026-06-17 09:00", "America/New_York"),
     ("the day after tomorrow at 10am", "2026-06-17 10:00", "America/New_York"),
-    ("friday", "2026-06-19 14:30", "America/New_York"),
-    ("on friday", "2026-06-19 14:30", "America/New_York"),
+    ("friday", "2026-06-19 09:00", "America/New_York"),
+    ("on friday", "2026-06-19 09:00", "America/New_York"),
     ("friday at 6pm", "2026-06-19 18:00", "America/New_York"),
     ("next friday 6pm", "2026-06-19 18:00", "America/New_York"),
     ("this friday at 9am", "2026-06-19 09:00", "America/New_York"),
     ("fri 9am", "2026-06-19 09:00", "America/New_York"),
-    ("monday", "2026-06-22 14:30", "America/New_York"),
+    ("monday", "2026-06-22 09:00", "America/New_York"),
     ("monday at 5pm", "2026-06-15 17:00", "America/New_York"),
-    ("next monday", "2026-06-22 14:30", "America/New_York"),
+    ("next monday", "2026-06-22 09:00", "America/New_York"),
     ("next monday at 9", "2026-06-22 09:00", "America/New_York"),
     ("on tuesday at noon", "2026-06-16 12:00", "America/New_York"),
     ("wednesday evening", "2026-06-17 19:00", "America/New_York"),
     ("sunday at 10am", "2026-06-21 10:00", "America/New_York"),
-    ("saturday", "2026-06-20 14:30", "America/New_York"),
+    ("saturday", "2026-06-20 09:00", "America/New_York"),
     ("sat at 11", "2026-06-20 11:00", "America/New_York"),
     ("next tue at 8am", "2026-06-16 08:00", "America/New_York"),
     ("thursday at 7:45pm", "2026-06-18 19:45", "America/New_York"),
-    ("friday next week", "2026-06-26 14:30", "America/New_York"),
+    ("friday next week", "2026-06-26 09:00", "America/New_York"),
     ("next week", "2026-06-22 14:30", "America/New_York"),
     ("next month", "2026-07-15 14:30", "America/New_York"),
     ("next year", "2027-06-15 14:30", "America/New_York"),
     # calendar dates: the next one that is still ahead
-    ("dec 25", "2026-12-25 14:30", "America/New_York"),
+    ("dec 25", "2026-12-25 09:00", "America/New_York"),
     ("dec 25 at 7am", "2026-12-25 07:00", "America/New_York"),
     ("december 25th at 7am", "2026-12-25 07:00", "America/New_York"),
     ("25 december at 7", "2026-12-25 07:00", "America/New_York"),
@@ -144,33 +144,33 @@ ONE_SHOTS: list[tuple[str, str, str]] = [
     ("on december 25 2027 at 8am", "2027-12-25 08:00", "America/New_York"),
     ("dec 25, 2026 at 7am", "2026-12-25 07:00", "America/New_York"),
     ("friday dec 25 at 7am", "2026-12-25 07:00", "America/New_York"),
-    ("jan 1", "2027-01-01 14:30", "America/New_York"),
+    ("jan 1", "2027-01-01 09:00", "America/New_York"),
     ("1 jan 2027 at 00:00", "2027-01-01 00:00", "America/New_York"),
-    ("june 1", "2027-06-01 14:30", "America/New_York"),
-    ("june 15", "2027-06-15 14:30", "America/New_York"),
+    ("june 1", "2027-06-01 09:00", "America/New_York"),
+    ("june 15", "2027-06-15 09:00", "America/New_York"),
     ("june 15 at 6pm", "2026-06-15 18:00", "America/New_York"),
     ("march 3rd at 8am", "2027-03-03 08:00", "America/New_York"),
-    ("feb 29", "2028-02-29 14:30", "America/New_York"),
+    ("feb 29", "2028-02-29 09:00", "America/New_York"),
     ("july 4th at noon", "2026-07-04 12:00", "America/New_York"),
-    ("the 3rd", "2026-07-03 14:30", "America/New_York"),
-    ("on the 20th", "2026-06-20 14:30", "America/New_York"),
+    ("the 3rd", "2026-07-03 09:00", "America/New_York"),
+    ("on the 20th", "2026-06-20 09:00", "America/New_York"),
     ("the 15th at 3pm", "2026-06-15 15:00", "America/New_York"),
-    ("the 31st", "2026-07-31 14:30", "America/New_York"),
-    ("2026-12-01", "2026-12-01 14:30", "America/New_York"),
+    ("the 31st", "2026-07-31 09:00", "America/New_York"),
+    ("2026-12-01", "2026-12-01 09:00", "America/New_York"),
     ("2026-12-01 10:00", "2026-12-01 10:00", "America/New_York"),
     ("2026-12-01T10:00", "2026-12-01 10:00", "America/New_York"),
     ("2026-12-01 at 10am", "2026-12-01 10:00", "America/New_York"),
     ("2026-06-20T08:00:00+02:00", "2026-06-20 02:00", "America/New_York"),
     ("2026-06-15T19:00:00Z", "2026-06-15 15:00", "America/New_York"),
-    ("12/25", "2026-12-25 14:30", "America/New_York"),
-    ("3rd of next month", "2026-07-03 14:30", "America/New_York"),
-    ("end of month", "2026-06-30 14:30", "America/New_York"),
+    ("12/25", "2026-12-25 09:00", "America/New_York"),
+    ("3rd of next month", "2026-07-03 09:00", "America/New_York"),
+    ("end of month", "2026-06-30 09:00", "America/New_York"),
     ("end of the month at 5pm", "2026-06-30 17:00", "America/New_York"),
-    ("end of next month", "2026-07-31 14:30", "America/New_York"),
-    ("end of year", "2026-12-31 14:30", "America/New_York"),
-    ("this weekend", "2026-06-20 14:30", "America/New_York"),
+    ("end of next month", "2026-07-31 09:00", "America/New_York"),
+    ("end of year", "2026-12-31 09:00", "America/New_York"),
+    ("this weekend", "2026-06-20 09:00", "America/New_York"),
     ("this weekend at 10am", "2026-06-20 10:00", "America/New_York"),
-    ("next weekend", "2026-06-27 14:30", "America/New_York"),
+    ("next weekend", "2026-06-27 09:00", "America/New_York"),
     ("the weekend at noon", "2026-06-20 12:00", "America/New_York"),
     # zones named in the text are regions, not fixed offsets: PST in June is PDT
     ("tomorrow at 9am PST", "2026-06-16 09:00", "America/Los_Angeles"),
@@ -238,9 +238,9 @@ def test_one_shot_in_kolkata_half_hour_offset() -> None:
         ("at 25:00", "no valid time"),
         ("13pm", "no valid time"),
         ("in 2 hours at 5pm", "already says the time"),
-        ("monday dec 25", "not a Monday"),
-        ("tomorrow banana", "'tomorrow banana'"),
-        ("xyz 5", "'xyz 5'"),
+        ("monday dec 25 2026", "not a Monday"),
+        ("tomorrow banana", "the word 'banana'"),
+        ("xyz 5", "the word 'xyz'"),
         ("tomorrow at 9am until friday", "only apply to a repeating schedule"),
         ("in 2 hours 3 times", "only apply to a repeating schedule"),
         ("in 99999999 years", "out of the range"),
@@ -257,12 +257,18 @@ def test_not_understood(text: str, fragment: str) -> None:
         assert "for example" in caught.value.message or "Try" in caught.value.message
 
 
-def test_error_names_the_part_not_understood() -> None:
-    """The message quotes the part that was not understood and the whole text."""
+def test_error_names_the_word_not_understood() -> None:
+    """The message names the word no reader knows, and quotes the whole text."""
     with pytest.raises(ParseError) as caught:
         parse_when("every blursday at 9", NOW, NEW_YORK)
-    assert "'every blursday'" in caught.value.message
+    assert "the word 'blursday'" in caught.value.message
     assert "'every blursday at 9'" in caught.value.message
+
+
+def test_weekday_picks_the_year_a_date_falls_on_it() -> None:
+    """'monday dec 25' is the next 25 December that is a Monday, not this year's Friday."""
+    result = parse_when("monday dec 25", NOW, NEW_YORK)
+    assert result.local_anchor.strftime("%Y-%m-%d %H:%M") == "2028-12-25 09:00"
 
 
 def test_naive_now_is_a_programming_error() -> None:

@@ -167,5 +167,5 @@ def test_subprocess_python_m_bot() -> None:
     )
     assert completed.returncode == 0, completed.stderr
     result = json.loads(completed.stdout)
-    assert result["cron"] == "*/15 * * * *"
+    assert result["recurrence"] == "hourly"
     assert result["next_runs"] == ["2026-03-06T12:15:00-05:00", "2026-03-06T12:30:00-05:00"]

@@ -1,0 +1,346 @@
+"""The date grammar: which days a phrase names ("friday", "the 3rd", "first friday of may").
+
+:func:`date_choice` reads the date part of a one-shot (the time of day, zone and day part already
+taken off) into a :class:`DateChoice`: the days it may mean, in order.  ``strict`` means the text
+names exactly one day, so a day that has passed is an error; otherwise the first day whose time is
+still ahead is used ("friday at 9" on a Friday afternoon is next Friday).
+
+Our grammar reads the families people type most (fast, and exact); whatever it does not know is
+offered to Duckling (:mod:`bot.scheduling.fallback`), which must cover every word.  Nothing here
+skips a word: a phrase is read whole or :class:`~bot.errors.ParseError` is raised.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.errors import ParseError
+from bot.scheduling import fallback, holidays, phrases
+from bot.scheduling.lexicon import not_understood
+from bot.scheduling.wallclock import add_months, clamped_date, days_in_month
+
+EXAMPLES = "'in 2 hours' or 'tomorrow at 9am'"
+_WEEKDAY_NAMES = "|".join(sorted(phrases.WEEKDAYS, key=len, reverse=True))
+_MONTH_NAMES = "|".join(sorted(phrases.MONTHS, key=len, reverse=True))
+# An ordinal: "3rd", "third", "twenty first", "twenty-first", "last".
+_ORDINAL = r"(?:\d{1,2}(?:st|nd|rd|th)|(?:twenty|thirty)[ -]\w+|\w+)"
+_YEAR = r"(?: (?:of )?(?P<year>\d{4}))?"
+
+
+@dataclass(frozen=True)
+class DateChoice:
+    """Days a phrase may mean, in order; ``strict`` when it names exactly one (a past one errs).
+
+    ``dateless``: the phrase named no day (a time of day alone).  ``keeps_time``: a relative day
+    ("in 3 days", "next week") whose time of day, if none is typed, is the current one.
+    """
+
+    dates: list[date]
+    strict: bool
+    dateless: bool = False
+    keeps_time: bool = False
+
+
+def _coming(today: date, weekday: int, skip_today: bool) -> date:
+    start = today + timedelta(days=1 if skip_today else 0)
+    return start + timedelta(days=(weekday - start.weekday()) % 7)
+
+
+def _monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def nth_weekday(year: int, month: int, ordinal: int, weekday: int) -> date | None:
+    """The ``ordinal``-th ``weekday`` of the month (-1 = the last), or ``None`` if there is none."""
+    if ordinal == -1:
+        last = date(year, month, days_in_month(year, month))
+        return last - timedelta(days=(last.weekday() - weekday) % 7)
+    first = date(year, month, 1)
+    day = first + timedelta(days=(weekday - first.weekday()) % 7 + 7 * (ordinal - 1))
+    return day if day.month == month else None
+
+
+def _ordinal(text: str) -> int | None:
+    return phrases.parse_ordinal(text.replace("-", " "))
+
+
+def _weekday_phrase(rest: str, today: date) -> DateChoice | None:
+    """'friday', 'next friday', 'friday next week', 'thursday after next', '2 mondays from now'."""
+    wd = rf"(?P<wd>{_WEEKDAY_NAMES})"
+    found = re.fullmatch(rf"(?:(?P<this>this|coming|this coming) )?{wd}", rest)
+    if found:
+        first = _coming(today, phrases.WEEKDAYS[found["wd"]], skip_today=False)
+        return DateChoice([first, first + timedelta(days=7)], strict=False)
+    found = re.fullmatch(rf"next {wd}", rest)
+    if found:
+        first = _coming(today, phrases.WEEKDAYS[found["wd"]], skip_today=True)
+        return DateChoice([first], strict=True)
+    for pattern in (
+        rf"(?:the )?(?P<wd>{_WEEKDAY_NAMES}) (?:of |on )?(?P<which>this|next) week",
+        rf"(?P<which>this|next) week(?: on)? (?P<wd>{_WEEKDAY_NAMES})",
+    ):
+        found = re.fullmatch(pattern, rest)
+        if found:
+            weeks = 1 if found["which"] == "next" else 0
+            day = _monday(today) + timedelta(weeks=weeks, days=phrases.WEEKDAYS[found["wd"]])
+            return DateChoice([day], strict=True)
+    found = re.fullmatch(rf"(?:the )?{wd} after next", rest)
+    if found:
+        first = _coming(today, phrases.WEEKDAYS[found["wd"]], skip_today=True)
+        return DateChoice([first + timedelta(days=7)], strict=True)
+    found = re.fullmatch(
+        rf"(?:in )?(?P<n>\S+) (?P<wd>{_WEEKDAY_NAMES})s?(?: (?:from now|from today|later|time))?",
+        rest,
+    )
+    if found and (rest.startswith("in ") or rest.endswith(("from now", "from today", "later"))):
+        count = phrases.parse_number(found["n"])
+        if count is None or count != int(count) or not 1 <= count <= 520:
+            return None
+        first = _coming(today, phrases.WEEKDAYS[found["wd"]], skip_today=True)
+        return DateChoice([first + timedelta(weeks=int(count) - 1)], strict=True)
+    return None
+
+
+def _month_number(word: str) -> int:
+    return phrases.MONTHS[word]
+
+
+def _years_for(today: date, month: int, day: int, year: int | None) -> list[date]:
+    """The dates ``month``-``day`` names: in ``year``, or in each coming year where it exists."""
+    if year is not None:
+        return [_real_date(year, month, day)]
+    _real_date(2000, month, day)  # 2000 is a leap year: rejects only impossible days
+    return [
+        date(y, month, day)
+        for y in range(today.year, today.year + 29)  # 28 years: every weekday of every date
+        if day <= days_in_month(y, month) and date(y, month, day) >= today
+    ]
+
+
+def _real_date(year: int, month: int, day: int) -> date:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise ParseError(
+            f"There is no {year:04d}-{month:02d}-{day:02d}: that day does not exist. "
+            f"Try for example {EXAMPLES}."
+        ) from None
+
+
+def _month_phrase(rest: str, today: date) -> DateChoice | None:
+    """'dec 25', 'the 2nd of june', 'june second', 'third day of july', '25 december 2027'."""
+    month = rf"(?P<month>{_MONTH_NAMES})"
+    ordinal = rf"(?P<day>\d{{1,2}}|{_ORDINAL})"
+    for pattern in (
+        rf"(?:the )?{ordinal} (?:day )?(?:of |in )?{month}{_YEAR}",
+        rf"{month} (?:the )?{ordinal}{_YEAR}",
+    ):
+        found = re.fullmatch(pattern, rest)
+        if found is None:
+            continue
+        day_text = found["day"]
+        day = int(day_text) if day_text.isdigit() else _ordinal(day_text)
+        if day is None or not 1 <= day <= 31:
+            continue
+        year = int(found["year"]) if found["year"] else None
+        dates = _years_for(today, _month_number(found["month"]), day, year)
+        return DateChoice(dates, strict=year is not None)
+    return None
+
+
+def _nth_weekday_phrase(rest: str, today: date) -> DateChoice | None:
+    """'first friday of may', 'the last monday in august 2027', 'the 2nd tuesday of next month'."""
+    found = re.fullmatch(
+        rf"(?:the )?(?P<n>{_ORDINAL}) (?P<wd>{_WEEKDAY_NAMES}) (?:of|in) "
+        rf"(?:(?P<month>{_MONTH_NAMES})"
+        rf"{_YEAR}|(?:the |this )?(?P<rel>month|next month))",
+        rest,
+    )
+    if found is None:
+        return None
+    ordinal = _ordinal(found["n"])
+    if ordinal is None or not (1 <= ordinal <= 5 or ordinal == -1):
+        return None
+    weekday = phrases.WEEKDAYS[found["wd"]]
+    if found["rel"] is not None:
+        offset = 1 if found["rel"] == "next month" else 0
+        year, month = add_months(today.year, today.month, offset)
+        day = nth_weekday(year, month, ordinal, weekday)
+        if day is None:
+            raise ParseError(f"{year:04d}-{month:02d} has no {found['n']} {found['wd']}. "
+                             f"Try for example 'the first friday of next month'.")  # fmt: skip
+        return DateChoice([day], strict=True)
+    month = _month_number(found["month"])
+    years = [int(found["year"])] if found["year"] else range(today.year, today.year + 12)
+    dates = [d for y in years if (d := nth_weekday(y, month, ordinal, weekday)) is not None]
+    dates = [d for d in dates if found["year"] or d >= today]
+    if not dates:
+        raise ParseError(f"{found['month'].title()} {found['year']} has no {found['n']} "
+                         f"{found['wd']}. Try for example 'the first friday of may'.")  # fmt: skip
+    return DateChoice(dates[:2], strict=found["year"] is not None)
+
+
+def _month_ordinal_phrase(rest: str, today: date) -> DateChoice | None:
+    """'the 3rd', 'on the 20th of this month', 'the 1st of next month'."""
+    found = re.fullmatch(
+        rf"(?:the )?(?P<day>{_ORDINAL}|\d{{1,2}})(?: (?:day )?of (?P<rel>this|next|the) month)?",
+        rest,
+    )
+    if found is None or (found["day"].isdigit() and not rest.startswith("the ")):
+        return None
+    day_text = found["day"]
+    day = int(day_text) if day_text.isdigit() else _ordinal(day_text)
+    if day is None or not 1 <= day <= 31:
+        return None
+    if found["rel"] in ("this", "next"):
+        year, month = add_months(today.year, today.month, 1 if found["rel"] == "next" else 0)
+        return DateChoice([_real_date(year, month, day)], strict=True)
+    months = [add_months(today.year, today.month, n) for n in range(4)]
+    dates = [date(y, m, day) for y, m in months if day <= days_in_month(y, m)]
+    return DateChoice([d for d in dates if d >= today], strict=False)
+
+
+def _holiday_phrase(rest: str, today: date) -> DateChoice | None:
+    found = holidays.find_holiday(rest)
+    if found is None:
+        return None
+    holiday, left = found
+    left = re.sub(r"^(?:of |in )?", "", left.strip())
+    if left == "" or left in ("this year", "next year"):
+        start = today if left != "next year" else date(today.year + 1, 1, 1)
+        first = holiday.next_on_or_after(start)
+        if left:
+            return DateChoice([first], strict=True)
+        return DateChoice([first, holiday.next_on_or_after(first + timedelta(days=1))], False)
+    if re.fullmatch(r"\d{4}", left):
+        return DateChoice([holiday.date_in(int(left))], strict=True)
+    return None
+
+
+def _relative_day(rest: str, today: date) -> DateChoice | None:
+    if rest == "today":
+        return DateChoice([today], strict=True)
+    if rest in ("tomorrow", "tmrw", "tmr", "tomorow", "tommorow", "tommorrow"):
+        return DateChoice([today + timedelta(days=1)], strict=True)
+    if rest in ("day after tomorrow", "the day after tomorrow", "overmorrow"):
+        return DateChoice([today + timedelta(days=2)], strict=True)
+    if rest in ("next week", "a week from today", "a week today", "this time next week"):
+        return DateChoice([today + timedelta(days=7)], strict=True, keeps_time=True)
+    if rest in ("next month", "next year", "this time next month", "this time next year"):
+        months = 1 if "month" in rest else 12
+        year, month = add_months(today.year, today.month, months)
+        return DateChoice([clamped_date(year, month, today.day)], strict=True, keeps_time=True)
+    if rest in ("end of month", "end of the month", "the end of the month", "end of this month",
+                "month end", "the last day of the month", "last day of the month",
+                "the last day of this month", "last day of this month"):  # fmt: skip
+        following = add_months(today.year, today.month, 1)
+        return DateChoice(
+            [today.replace(day=days_in_month(today.year, today.month)),
+             date(following[0], following[1], days_in_month(*following))],
+            strict=False,
+        )  # fmt: skip
+    if rest in ("end of next month", "the end of next month", "the last day of next month"):
+        year, month = add_months(today.year, today.month, 1)
+        return DateChoice([date(year, month, days_in_month(year, month))], strict=True)
+    if rest in ("end of year", "end of the year", "the end of the year", "end of this year"):
+        return DateChoice([date(today.year, 12, 31), date(today.year + 1, 12, 31)], strict=False)
+    if rest in ("this weekend", "weekend", "the weekend", "this coming weekend"):
+        days = [today + timedelta(days=n) for n in range(14)]
+        return DateChoice([d for d in days if d.weekday() >= 5], strict=False)
+    if rest == "next weekend":
+        saturday = _monday(today) + timedelta(days=12)
+        return DateChoice([saturday, saturday + timedelta(days=1)], strict=False)
+    if rest in ("yesterday", "last night"):
+        raise ParseError(f"{rest!r} is in the past. Try for example {EXAMPLES}.")
+    return None
+
+
+def _iso_date(rest: str) -> DateChoice | None:
+    iso = re.fullmatch(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})", rest)
+    if iso is None:
+        return None
+    year, month, day = (int(part) for part in iso.groups())
+    return DateChoice([_real_date(year, month, day)], strict=True)
+
+
+def _grammar(rest: str, today: date) -> DateChoice | None:
+    for reader in (
+        _relative_day,
+        _weekday_phrase,
+        _month_phrase,
+        _nth_weekday_phrase,
+        _month_ordinal_phrase,
+        _holiday_phrase,
+    ):
+        choice = reader(rest, today)
+        if choice is not None:
+            return choice
+    return _iso_date(rest)
+
+
+def _with_weekday(rest: str, today: date) -> DateChoice | None:
+    """'friday dec 25', 'jul 18 fri', 'friday the 18th': the weekday must agree with the date.
+
+    The weekday picks among the years (or months) the date may mean, so "Jul 18, Fri" is the next
+    18 July that is a Friday; if none agrees, the text contradicts itself and that is an error.
+    """
+    found = re.fullmatch(rf"(?P<wd>{_WEEKDAY_NAMES}) (?:the )?(?P<rest>.+)", rest) or re.fullmatch(
+        rf"(?P<rest>.+?) (?:on )?(?:a )?(?P<wd>{_WEEKDAY_NAMES})", rest
+    )
+    if found is None:
+        return None
+    inner = found["rest"]
+    if inner.isdigit():
+        inner = f"the {inner}"
+    choice = _grammar(inner, today)
+    if choice is None or choice.dateless:
+        return None
+    weekday = phrases.WEEKDAYS[found["wd"]]
+    dates = [d for d in choice.dates if d.weekday() == weekday]
+    if not dates and re.fullmatch(r"the \d{1,2}(?:st|nd|rd|th)?", inner):
+        # "friday the 13th": the next month whose 13th is a Friday.
+        number = int(re.sub(r"\D", "", inner))
+        months = [add_months(today.year, today.month, n) for n in range(120)]
+        dates = [date(y, m, number) for y, m in months if number <= days_in_month(y, m)]
+        dates = [d for d in dates if d >= today and d.weekday() == weekday][:2]
+    if not dates:
+        first = choice.dates[0]
+        raise ParseError(
+            f"{first:%d %B %Y} is a {first:%A}, not a {found['wd'].title()}"
+            f"{'' if choice.strict else ' (in any year I looked at)'}. Try for example {EXAMPLES}."
+        )
+    return DateChoice(dates[:2], strict=choice.strict)
+
+
+def date_choice(
+    rest: str, now: datetime, zone: ZoneInfo, text: str, *, use_fallback: bool = True
+) -> DateChoice | None:
+    """The days ``rest`` (normalised, time of day removed) may mean, or ``None`` if not a date.
+
+    ``now`` is local in ``zone``.  Raises :class:`ParseError` for a date that cannot exist or
+    contradicts itself ("friday dec 25" when the 25th is a Thursday).
+    """
+    today = now.date()
+    rest = re.sub(r"^(?:on|for|by) |(?: on| at)$", "", rest).strip()
+    if rest == "":
+        return DateChoice([today + timedelta(days=n) for n in range(3)], False, dateless=True)
+    choice = _grammar(rest, today) or _with_weekday(rest, today)
+    if choice is not None:
+        if not choice.dates:
+            raise not_understood(rest, text, EXAMPLES)
+        return choice
+    if not use_fallback:
+        return None
+    reading = fallback.read_date(rest, now, zone)
+    if reading is None:
+        return None
+    return DateChoice(list(reading.days), strict=len(reading.days) == 1)
+
+
+def fallback_time(rest: str, now: datetime, zone: ZoneInfo) -> fallback.DucklingDate | None:
+    """Duckling's reading when it also found a time of day in ``rest`` (our readers did not)."""
+    reading = fallback.read_date(re.sub(r"^(?:on|for|by) ", "", rest), now, zone)
+    return reading if reading is not None and reading.at is not None else None

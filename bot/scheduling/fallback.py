@@ -1,0 +1,129 @@
+"""Duckling, the fallback reader for dates our own grammar does not know.
+
+Duckling (Facebook's rule-based time parser, in-process through the ``pyduckling-native-phihos``
+wheel, which bundles the Haskell library) reads a great many English date phrases: "the
+thursday after next", "the third day of july", "2 mondays from now".  It is consulted only for the
+*date* part of a one-shot, after our grammar has taken the time of day, the zone and the day part
+off, and only when our grammar does not know the phrase itself.
+
+Rule 1 of the time language holds here too: an answer is used only when **one** Duckling entity
+covers the whole text it was given (so "tomorrow blorp" is refused, not read as "tomorrow"), its
+value is a single day or a time (not an interval such as "this afternoon", or a week or month such
+as "in june", which do not say which day), and it is a date Duckling computed from the text rather
+than a default.  Its relative durations are not used: Duckling rounds "5 days hence" to the hour.
+
+Duckling's initialisation takes ~0.5 s and its first parse ~40 ms; :func:`warm_up` does both, and
+the composition root calls it from a thread at start-up.  Parses take ~1-3 ms.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+_ZONEINFO_DIRS = ("/usr/share/zoneinfo", "/usr/lib/zoneinfo", "/usr/share/lib/zoneinfo")
+_lock = threading.Lock()
+_state: dict[str, Any] = {}
+
+
+@dataclass(frozen=True)
+class DucklingDate:
+    """What Duckling read: candidate days in order, and a wall time if the text named one."""
+
+    days: tuple[date, ...]
+    at: time | None
+
+
+def _zone_dir() -> str | None:
+    import os
+
+    for folder in _ZONEINFO_DIRS:
+        if os.path.isdir(folder):
+            return folder
+    try:  # slim images: the tzdata package ships the same files
+        import tzdata  # type: ignore[import-untyped]
+
+        return os.path.join(os.path.dirname(tzdata.__file__), "zoneinfo")
+    except ImportError:  # pragma: no cover - zoneinfo itself needs one of them
+        return None
+
+
+def _engine() -> dict[str, Any] | None:
+    """Initialise Duckling once (thread-safe); ``{}`` when it is not installed."""
+    with _lock:
+        if "ready" in _state:
+            return _state if _state["ready"] else None
+        try:
+            import duckling
+        except ImportError:
+            _state["ready"] = False
+            return None
+        duckling.init()
+        folder = _zone_dir()
+        _state.update(
+            ready=True,
+            module=duckling,
+            zones=duckling.load_time_zones(folder) if folder else None,
+            locale=duckling.parse_locale(
+                "EN_US", duckling.default_locale_lang(duckling.parse_lang("EN"))
+            ),
+            dims=duckling.parse_dimensions(["time"]),
+        )
+        return _state
+
+
+def available() -> bool:
+    """Whether Duckling is installed (it is a dependency; a broken install degrades to None)."""
+    return _engine() is not None
+
+
+def read_date(text: str, now: datetime, zone: ZoneInfo) -> DucklingDate | None:
+    """Duckling's reading of the date phrase ``text`` (normalised) at ``now`` in ``zone``.
+
+    ``None`` unless one entity covers all of ``text`` and names a day (or a day and a time).
+    """
+    engine = _engine()
+    if engine is None or engine["zones"] is None or not _PLAIN.fullmatch(text):
+        return None  # Duckling's Rust binding panics on NUL; no date needs anything but ASCII
+    duckling = engine["module"]
+    reference = duckling.parse_ref_time(engine["zones"], zone.key, int(now.timestamp()))
+    context = duckling.Context(reference, engine["locale"])
+    try:
+        entities = duckling.parse(text, context, engine["dims"], False)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException:  # noqa: BLE001 - pyo3 panics derive from BaseException; only a fallback
+        return None
+    whole = [e for e in entities if e.get("start") == 0 and e.get("end") == len(text)]
+    if len(whole) != 1:
+        return None
+    value = whole[0].get("value", {})
+    readings = value.get("values") or [value]
+    days: list[date] = []
+    at: time | None = None
+    for reading in readings:
+        if reading.get("type") != "value" or reading.get("grain") not in _GRAINS:
+            return None
+        local = datetime.fromisoformat(reading["value"]).replace(tzinfo=None)
+        if reading["grain"] != "day":
+            wall = local.time()
+            if at is not None and wall != at:
+                return None  # several clock readings ("at 7"): our grammar decides those
+            at = wall
+        if local.date() not in days:
+            days.append(local.date())
+    return DucklingDate(tuple(days), at) if days else None
+
+
+_GRAINS = frozenset({"day", "hour", "minute", "second"})
+_PLAIN = re.compile(r"[ -~]{1,200}")
+
+
+def warm_up() -> None:
+    """Start Duckling and run one parse (~0.5 s, once); safe to call from any thread."""
+    zone = ZoneInfo("UTC")
+    read_date("the thursday after next", datetime(2026, 1, 1, tzinfo=zone), zone)
