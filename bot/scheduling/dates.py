@@ -154,7 +154,7 @@ def _month_phrase(rest: str, today: date) -> DateChoice | None:
 def _nth_weekday_phrase(rest: str, today: date) -> DateChoice | None:
     """'first friday of may', 'the last monday in august 2027', 'the 2nd tuesday of next month'."""
     found = re.fullmatch(
-        rf"(?:the )?(?P<n>{_ORDINAL}) (?P<wd>{_WEEKDAY_NAMES}) (?:of|in) "
+        rf"(?:the )?(?P<n>{_ORDINAL}) (?P<wd>{_WEEKDAY_NAMES}) (?:(?:of|in) )?"
         rf"(?:(?P<month>{_MONTH_NAMES})"
         rf"{_YEAR}|(?:the |this )?(?P<rel>month|next month))",
         rest,
@@ -292,15 +292,13 @@ def _with_weekday(rest: str, today: date) -> DateChoice | None:
     )
     if found is None:
         return None
-    inner = found["rest"]
-    if inner.isdigit():
-        inner = f"the {inner}"
+    inner = found["rest"]  # a bare number stays an hour ("friday 9"), never a day of the month
     choice = _grammar(inner, today)
     if choice is None or choice.dateless:
         return None
     weekday = phrases.WEEKDAYS[found["wd"]]
     dates = [d for d in choice.dates if d.weekday() == weekday]
-    if not dates and re.fullmatch(r"the \d{1,2}(?:st|nd|rd|th)?", inner):
+    if not dates and re.fullmatch(r"(?:the )?\d{1,2}(?:st|nd|rd|th)", inner):
         # "friday the 13th": the next month whose 13th is a Friday.
         number = int(re.sub(r"\D", "", inner))
         months = [add_months(today.year, today.month, n) for n in range(120)]

@@ -145,9 +145,15 @@ def _parse(text: str, now: datetime, default_zone: ZoneInfo) -> Recurrence:
     repeating = looks_like_cron(main) or is_recurring(main)
     if not repeating:
         if count is not None or bounds:
-            if count is None and re.search(r"\bfrom (?:now|today|tomorrow)\b", normal):
-                # "3 days from now" uses "from" without being a bound: read the whole text.
+            # "3 days from now" uses "from" without being a bound: read the whole text first, and
+            # if it is not a time either, report only what it cannot read ("from purple now").
+            try:
                 return _once(normal, text, now, zone)
+            except ParseError as whole:
+                try:
+                    _once(main, text, now, zone)
+                except ParseError:
+                    raise whole from None
             raise ParseError(
                 f"'starting', 'until' and 'N times' only apply to a repeating schedule, and "
                 f"{main!r} is one point in time. Try for example 'every day at 9 until dec 31' "
