@@ -343,17 +343,21 @@ def _wildcard_next(spec: _Spec, instant: datetime, zone: ZoneInfo) -> datetime |
     for _ in range(_MAX_STEPS):
         if moment > limit:
             return None
-        # Offsets stay within a day of UTC, so no instant before the first matching wall time
-        # minus a day can match: skip there wholesale (months without a matching date).
-        lowest = _next_wall(spec, moment.replace(tzinfo=None) - _DAY, last)
-        if lowest is None:
-            return None
-        moment = max(moment, lowest.replace(tzinfo=UTC) - _DAY)
         offset = _offset(moment, zone)
-        target = _next_wall(spec, moment.replace(tzinfo=None) + offset, last)
+        wall = moment.replace(tzinfo=None)
+        target = _next_wall(spec, wall + offset, last)
         if target is None:
             return None
         candidate = (target - offset).replace(tzinfo=UTC)
+        if candidate - moment > _STRETCH:
+            # Far ahead (months without a matching date, say).  Offsets stay within a day of
+            # UTC, so nothing before the first matching wall time from a day back, less a day,
+            # can match: leap there rather than walk the stretch.
+            lowest = _next_wall(spec, wall - _DAY, last) or target
+            leap = lowest.replace(tzinfo=UTC) - _DAY
+            if leap > moment:
+                moment = leap
+                continue
         reach = min(candidate, moment + _STRETCH)
         change = _first_change(moment, reach, zone)
         if change is not None:
