@@ -133,6 +133,12 @@ ORDINAL_DATES = _family("ordinal_dates", [
     (NY, "the 19th", Once("2026-06-19 09:00")),  # today's 09:00 is still ahead
     (NY, "the 20th of this month", Once("2026-06-20 09:00")),
     (NY, "3rd of june", Once("2027-06-03 09:00")),
+    (P, "the 25th", Once("2026-12-25 09:00")),
+    (P, "on the 2nd at noon", Once("2026-12-02 12:00")),
+    (P, "march the 3rd", Once("2027-03-03 09:00")),
+    (P, "the twelfth of january at 7pm", Once("2027-01-12 19:00")),
+    (NY, "on the 30th of this month", Once("2026-06-30 09:00")),
+    (NY, "the 1st of july", Once("2026-07-01 09:00")),
 ])  # fmt: skip
 
 NTH_WEEKDAY = _family("nth_weekday", [
@@ -149,6 +155,12 @@ NTH_WEEKDAY = _family("nth_weekday", [
     (P, "first tuesday of december", Once("2027-12-07 09:00")),  # this year's was today at 09:00
     (NY, "last saturday of june", Once("2026-06-27 09:00")),
     (NY, "third friday of june", Once("2026-06-19 09:00")),  # today, 09:00 still ahead
+    (P, "the third monday of january", Once("2027-01-18 09:00")),
+    (P, "second sunday of may", Once("2027-05-09 09:00")),
+    (P, "last thursday of december at 8pm", Once("2026-12-31 20:00")),
+    (P, "first wednesday in january", Once("2027-01-06 09:00")),
+    (NY, "first monday of july", Once("2026-07-06 09:00")),
+    (NY, "the last day of june", Once("2026-06-30 09:00")),
 ])  # fmt: skip
 
 COUNTED_WEEKDAYS = _family("counted_weekdays", [
@@ -169,6 +181,12 @@ COUNTED_WEEKDAYS = _family("counted_weekdays", [
     (NY, "next friday", Once("2026-06-26 09:00")),
     (NY, "monday of next week", Once("2026-06-22 09:00")),
     (NY, "saturday next week", Once("2026-06-27 09:00")),
+    (P, "sunday after next", Once("2026-12-13 09:00")),
+    (P, "2 fridays from now", Once("2026-12-11 09:00")),
+    (P, "thursday next week", Once("2026-12-10 09:00")),
+    (P, "next wednesday at 3pm", Once("2026-12-02 15:00")),
+    (NY, "wednesday after next", Once("2026-07-01 09:00")),
+    (NY, "friday next week", Once("2026-06-26 09:00")),
 ])  # fmt: skip
 
 CLOCK_PHRASES = _family("clock_phrases", [
@@ -195,6 +213,15 @@ CLOCK_PHRASES = _family("clock_phrases", [
     (P, "8am", Once("2026-12-02 08:00")),
     (NY, "at 8", Once("2026-06-19 20:00")),  # 08:00 has passed
     (NY, "half eight", Once("2026-06-19 08:30")),
+    (P, "quarter past eleven", Once("2026-12-01 23:15")),
+    (P, "half past ten", Once("2026-12-01 22:30")),
+    (P, "ten past midnight", Once("2026-12-02 00:10")),
+    (P, "five to six", Once("2026-12-01 17:55")),
+    (P, "07:05", Once("2026-12-02 07:05")),
+    (P, "at 3:45 pm", Once("2026-12-01 15:45")),
+    (P, "six thirty pm", Once("2026-12-01 18:30")),
+    (P, "1 o'clock", Once("2026-12-02 01:00")),  # 13:00 has passed
+    (NY, "quarter to nine", Once("2026-06-19 08:45")),
 ])  # fmt: skip
 
 NUMBER_WORDS = _family("number_words", [
@@ -217,6 +244,13 @@ NUMBER_WORDS = _family("number_words", [
     (P, "in a month", Once("2027-01-01 14:30")),
     (P, "in four months", Once("2027-04-01 14:30")),  # calendar unit: the wall clock, across DST
     (P, "in 3000 hours", Once("2027-04-05 15:30")),  # clock unit: real time, across DST
+    (P, "in fifteen minutes", Once("2026-12-01 14:45")),
+    (P, "in half an hour", Once("2026-12-01 15:00")),
+    (P, "three days from now", Once("2026-12-04 14:30")),
+    (P, "in one week", Once("2026-12-08 14:30")),
+    (P, "in 2.5 hours", Once("2026-12-01 17:00")),
+    (P, "in twelve hours", Once("2026-12-02 02:30")),
+    (NY, "in an hour", Once("2026-06-19 09:15")),
 ])  # fmt: skip
 
 DAY_PARTS = _family("day_parts", [
@@ -237,6 +271,14 @@ DAY_PARTS = _family("day_parts", [
     (P, "7 in the evening", Once("2026-12-01 19:00")),
     (NY, "this morning at 10", Once("2026-06-19 10:00")),
     (NY, "tonight at 9", Once("2026-06-19 21:00")),
+    (P, "tomorrow at 7 in the evening", Once("2026-12-02 19:00")),
+    (P, "tuesday evening", Once("2026-12-01 19:00")),  # today, still ahead
+    (P, "saturday afternoon", Once("2026-12-05 15:00")),
+    (P, "tomorrow at 5 in the afternoon", Once("2026-12-02 17:00")),
+    (P, "11 at night", Once("2026-12-01 23:00")),
+    (P, "this evening at 6", Once("2026-12-01 18:00")),
+    (NY, "this afternoon", Once("2026-06-19 15:00")),
+    (NY, "tomorrow morning at 6", Once("2026-06-20 06:00")),
 ])  # fmt: skip
 
 HOLIDAYS = _family("holidays", [
@@ -260,6 +302,20 @@ HOLIDAYS = _family("holidays", [
     (NY, "independence day", Once("2026-07-04 09:00")),
     (NY, "halloween at 7pm", Once("2026-10-31 19:00")),
     (NY, "mlk day", Once("2027-01-18 09:00")),
+    (P, "new year's eve at 11pm", Once("2026-12-31 23:00")),
+    (P, "valentine's day at 8pm", Once("2027-02-14 20:00")),
+    (P, "christmas day at noon", Once("2026-12-25 12:00")),
+    (P, "independence day", Once("2027-07-04 09:00")),
+    (P, "father's day", Once("2027-06-20 09:00")),
+    (NY, "thanksgiving", Once("2026-11-26 09:00")),
+    (NY, "black friday", Once("2026-11-27 09:00")),
+    (NY, "christmas", Once("2026-12-25 09:00")),
+    (NY, "easter", Once("2027-03-28 09:00")),
+    (NY, "st patrick's day", Once("2027-03-17 09:00")),
+    (NY, "new year's day", Once("2027-01-01 09:00")),
+    (NY, "every year on independence day at 9pm",
+     _runs("2026-07-04 21:00", "2027-07-04 21:00", "2028-07-04 21:00", "yearly")),
+    (P, "every year on easter monday", Refused("easter")),
     (P, "every year on christmas at 8am",
      _runs("2026-12-25 08:00", "2027-12-25 08:00", "2028-12-25 08:00", "yearly")),
     (P, "every day at 9 until christmas",
@@ -286,6 +342,15 @@ ZONES = _family("zones", [
     (NY, "at 17:00 UTC", Once("2026-06-19 17:00", "UTC")),
     (NY, "tomorrow 7am PDT", Once("2026-06-20 07:00", "America/Los_Angeles")),
     (NY, "at 9pm CEST", Once("2026-06-19 21:00", "Europe/Paris")),
+    (P, "tomorrow at noon UTC", Once("2026-12-02 12:00", "UTC")),
+    (P, "at 9am in America/New_York", Once("2026-12-01 09:00", "America/New_York")),  # 08:30 there
+    (P, "friday 5pm PST", Once("2026-12-04 17:00", "America/Los_Angeles")),
+    (NY, "at 7pm GMT", Once("2026-06-19 19:00", "Europe/London")),
+    (NY, "at 10pm UTC", Once("2026-06-19 22:00", "UTC")),
+    (NY, "tomorrow 8am CET", Once("2026-06-20 08:00", "Europe/Paris")),
+    (P, "every monday at 9am BST",
+     _runs("2026-12-07 09:00", "2026-12-14 09:00", "2026-12-21 09:00", "weekly",
+           zone="Europe/London")),
     (P, "every day at 9am PST",
      _runs("2026-12-01 09:00", "2026-12-02 09:00", "2026-12-03 09:00", "daily",
            zone="America/Los_Angeles")),  # 05:30 there
@@ -306,6 +371,13 @@ APPROXIMATIONS = _family("approximations", [
     (P, "at about half past four", Once("2026-12-01 16:30")),
     (P, "sevenish", Once("2026-12-01 19:00")),
     (NY, "around 9", Once("2026-06-19 09:00")),
+    (P, "around 8pm tomorrow", Once("2026-12-02 20:00")),
+    (P, "in about an hour", Once("2026-12-01 15:30")),
+    (P, "around midnight", Once("2026-12-02 00:00")),
+    (P, "10ish", Once("2026-12-01 22:00")),
+    (P, "around half past six", Once("2026-12-01 18:30")),
+    (NY, "around 10am", Once("2026-06-19 10:00")),
+    (NY, "9ish", Once("2026-06-19 09:00")),
 ])  # fmt: skip
 
 RECURRENCES = _family("recurrences", [
@@ -363,6 +435,31 @@ RECURRENCES = _family("recurrences", [
      _runs("2026-12-01 19:00", "2026-12-02 19:00", "2026-12-03 19:00", "daily")),
     (P, "every other day at 8am",
      _runs("2026-12-02 08:00", "2026-12-04 08:00", "2026-12-06 08:00", "daily")),
+    (NY, "every 10 minutes", _runs("2026-06-19 08:20", "2026-06-19 08:30", "2026-06-19 08:40")),
+    (P, "every 5 minutes", _runs("2026-12-01 14:35", "2026-12-01 14:40", "2026-12-01 14:45")),
+    (NY, "every 25 minutes", _runs("2026-06-19 08:20", "2026-06-19 08:45", "2026-06-19 09:10")),
+    (NY, "every 3 hours",
+     _runs("2026-06-19 09:00", "2026-06-19 12:00", "2026-06-19 15:00", "hourly")),
+    (NY, "every 2 hours starting at noon",
+     _runs("2026-06-19 12:00", "2026-06-19 14:00", "2026-06-19 16:00", "hourly")),
+    (P, "every tuesday at 6pm",
+     _runs("2026-12-01 18:00", "2026-12-08 18:00", "2026-12-15 18:00", "weekly")),
+    (P, "every saturday and sunday at 10am",
+     _runs("2026-12-05 10:00", "2026-12-06 10:00", "2026-12-12 10:00", "weekly")),
+    (P, "every third thursday of the month",
+     _runs("2026-12-17 09:00", "2027-01-21 09:00", "2027-02-18 09:00", "monthly")),
+    (P, "every other monday",
+     _runs("2026-12-07 09:00", "2026-12-21 09:00", "2027-01-04 09:00", "weekly")),
+    (P, "every day at 8am and 8pm",
+     _runs("2026-12-01 20:00", "2026-12-02 08:00", "2026-12-02 20:00", "daily")),
+    (P, "every month on the 15th",
+     _runs("2026-12-15 09:00", "2027-01-15 09:00", "2027-02-15 09:00", "monthly")),
+    (P, "every year on july 4",
+     _runs("2027-07-04 09:00", "2028-07-04 09:00", "2029-07-04 09:00", "yearly")),
+    (P, "every weekday except monday at 7am",
+     _runs("2026-12-02 07:00", "2026-12-03 07:00", "2026-12-04 07:00", "weekly")),
+    (NY, "every friday at 5pm",
+     _runs("2026-06-19 17:00", "2026-06-26 17:00", "2026-07-03 17:00", "weekly")),
 ])  # fmt: skip
 
 SILENT_MISREADS = _family("silent_misreads", [
@@ -389,6 +486,18 @@ SILENT_MISREADS = _family("silent_misreads", [
      _runs("2026-12-07 09:00", "2026-12-14 09:00", "2026-12-21 09:00", "weekly")),
     (NY, "every saturday",
      _runs("2026-06-20 09:00", "2026-06-27 09:00", "2026-07-04 09:00", "weekly")),
+    (P, "10 tomorrow night", Once("2026-12-02 22:00")),
+    (P, "8 tomorrow morning", Once("2026-12-02 08:00")),
+    (NY, "Jul 18, Sat", Once("2026-07-18 09:00")),
+    (P, "Mon, Jan 4", Once("2027-01-04 09:00")),
+    (P, "every 3 weeks",
+     _runs("2026-12-22 14:30", "2027-01-12 14:30", "2027-02-02 14:30", "weekly")),
+    (P, "every thursday",
+     _runs("2026-12-03 09:00", "2026-12-10 09:00", "2026-12-17 09:00", "weekly")),
+    (NY, "every 2 days",
+     _runs("2026-06-21 08:15", "2026-06-23 08:15", "2026-06-25 08:15", "daily")),
+    (P, "every month",
+     _runs("2027-01-01 14:30", "2027-02-01 14:30", "2027-03-01 14:30", "monthly")),
 ])  # fmt: skip
 
 REFUSED = _family("refused", [
@@ -407,6 +516,13 @@ REFUSED = _family("refused", [
     (P, "every weekday except blursday", Refused("blursday")),
     (P, "half seven xyzzy", Refused("xyzzy")),
     (NY, "friday 9am purple", Refused("purple")),
+    (P, "every fortnight blorp", Refused("blorp")),
+    (P, "next tuesday xyzzy", Refused("xyzzy")),
+    (P, "in 3 glorbs", Refused("glorbs")),
+    (P, "every monday at 9 kindly", Refused("kindly")),
+    (P, "christmas eve purple", Refused("purple")),
+    (P, "half past blorp", Refused("blorp")),
+    (P, "the 3rd of smarch", Refused("smarch")),
 ])  # fmt: skip
 
 FAMILIES: dict[str, list[Case]] = {
