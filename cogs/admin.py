@@ -36,6 +36,7 @@ from cogs.paging import page_count, send_pages
 from cogs.render import NONE, bullet, preview_lines, safe, task_line
 from cogs.setting_inputs import check_in_server, setting_value_choices
 from cogs.task_choices import ACTIVE, TaskChoices, zone_choices
+from cogs.when_preview import RECHARGE_EXAMPLES, WhenPreviews
 from storage.enums import TaskStatus, TaskType
 
 if TYPE_CHECKING:
@@ -69,6 +70,7 @@ class AdminCog(
         self._access = access
         self._status = status
         self._task_choices_source = TaskChoices(app.scheduler, access)
+        self._when_previews = WhenPreviews(app.scheduler, app.clock)
         super().__init__()
 
     async def interaction_check(self, interaction: Interaction) -> bool:
@@ -174,6 +176,23 @@ class AdminCog(
             *preview_lines(preview),
         ]
         await interaction.followup.send("\n".join(lines), ephemeral=True, allowed_mentions=NONE)
+
+    @system_task_create.autocomplete("when")
+    async def _when_preview(
+        self, interaction: Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        if not await self._access.is_admin(interaction):
+            return []
+        guild_id = guild_only(interaction)
+        zone = (await self._app.preferences.guild_policy(guild_id)).timezone
+        return await self._when_previews.choices(
+            current,
+            guild_id=guild_id,
+            zone=zone,
+            admin=True,  # system tasks are held to the admins' shortest interval
+            typed_zone=interaction.namespace.timezone,
+            examples=RECHARGE_EXAMPLES,
+        )
 
     @system_task_create.autocomplete("timezone")
     async def _zone_choices(

@@ -38,6 +38,7 @@ from cogs.render import EMBED_COLOUR, NONE, preview_lines, safe
 from cogs.task_choices import zone_choices
 from cogs.tasks import task_controls
 from cogs.voice import voice_target
+from cogs.when_preview import WhenPreviews
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -114,6 +115,7 @@ class ScheduleCog(
         self.settings = settings
         self.clock = clock
         self.choices = LibraryChoices(library, playlists)
+        self.when_previews = WhenPreviews(scheduler, clock)
         super().__init__()
 
     @app_commands.command(name="sound")
@@ -271,6 +273,30 @@ class ScheduleCog(
         self, interaction: discord.Interaction[discord.Client], current: str
     ) -> list[app_commands.Choice[str]]:
         return await self.choices.playlists(interaction, current)
+
+    @sound.autocomplete("when")
+    @playlist.autocomplete("when")
+    async def _when_preview(
+        self, interaction: discord.Interaction[discord.Client], current: str
+    ) -> list[app_commands.Choice[str]]:
+        guild_id = guild_only(interaction)
+        zone, _whose = await self.preferences.effective_timezone(guild_id, interaction.user.id)
+        actor = await self.access.actor(interaction)
+        # Discord sends the options filled in so far: read the time as the command will.
+        options = interaction.namespace
+        repeat_count: int | None = options.repeat_count
+
+        def refine(recurrence: Recurrence) -> Recurrence:
+            return with_repeat_count(recurrence, repeat_count)
+
+        return await self.when_previews.choices(
+            current,
+            guild_id=guild_id,
+            zone=zone,
+            admin=actor.is_admin,
+            typed_zone=options.timezone,
+            refine=refine,
+        )
 
     @sound.autocomplete("timezone")
     @playlist.autocomplete("timezone")

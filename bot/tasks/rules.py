@@ -46,7 +46,7 @@ def schedule_refusal(
         years = horizon_days / 365.25
         return Refusal(
             f"That is too far ahead: tasks can be at most {years:.0f} years out.",
-            f"more than {years:.0f} years ahead, the furthest allowed",
+            f"over {years:.0f} years ahead, the furthest allowed",
         )
     if not recurrence.is_once:
         gap = shortest_gap(recurrence)
@@ -54,7 +54,7 @@ def schedule_refusal(
             return Refusal(
                 f"Runs would be {span(gap)} apart; the shortest interval allowed is "
                 f"{span(min_interval)}.",
-                f"repeats more often than every {span(min_interval)}, the shortest allowed",
+                f"shortest allowed: every {span(min_interval)}",
             )
     return None
 

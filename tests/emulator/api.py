@@ -226,14 +226,26 @@ class Emulator:
         in_channel: ChannelRef = "general",
         **options: Any,
     ) -> list[dict[str, Any]]:
-        """The choices the bot offers while ``user`` types ``value`` into ``option``."""
+        """The choices the bot offers while ``user`` types ``value`` into ``option``.
+
+        Raises :class:`~tests.emulator.interactions.AnswerRefused` when Discord would refuse the
+        answer: after the 3-second deadline, over 25 choices, a name or value over 100 characters.
+        """
         who, where = self.user(user), self.channel(in_channel)
         guild = self.world.guild_of(where)
         cmd, sub_path = ix.find_command(self.world, guild, command)
         values = {**options, option: value}
         data = ix.command_data(self.world, cmd, sub_path, values, guild, focused=option)
+        focused = ix.focused_option(data)
         record = self._send(ix.AUTOCOMPLETE, who, where, data)
-        return await self.wait_for(lambda: record.choices, f"choices for /{command} {option}")
+        record.focused_type = None if focused is None else focused["type"]
+
+        def answered() -> list[dict[str, Any]] | None:
+            if record.refusal is not None:
+                raise ix.AnswerRefused(f"/{command} {option}: {record.refusal}")
+            return record.choices
+
+        return await self.wait_for(answered, f"choices for /{command} {option}")
 
     async def click(self, user: UserRef, message: Message | Reply, custom_id: str) -> Reply:
         """Press the button ``custom_id`` on ``message`` and return the bot's answer."""

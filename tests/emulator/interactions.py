@@ -31,6 +31,8 @@ STRING, INTEGER, BOOLEAN, USER, CHANNEL, ROLE, MENTIONABLE, NUMBER, ATTACHMENT =
     11,
 )
 ATTACHMENT_SIZE_LIMIT = 10 * 1024 * 1024
+MAX_CHOICES = 25  # an autocomplete answer offers at most 25 choices
+CHOICE_LENGTH = 100  # a choice's name is 1-100 characters, a string value at most 100
 PLAIN_TYPES: dict[int, type | tuple[type, ...]] = {
     STRING: str,
     INTEGER: int,
@@ -41,6 +43,10 @@ PLAIN_TYPES: dict[int, type | tuple[type, ...]] = {
 
 class CommandRefused(Exception):
     """The Discord client would not send this (unknown command, bad option, no access)."""
+
+
+class AnswerRefused(Exception):
+    """Discord refused the bot's answer to an interaction (too late, or an invalid body)."""
 
 
 @dataclass
@@ -69,6 +75,8 @@ class InteractionRecord:
     followups: list[Message] = field(default_factory=list)
     choices: list[dict[str, Any]] | None = None
     modal: dict[str, Any] | None = None
+    focused_type: int | None = None  # autocomplete: the type of the option being typed into
+    refusal: str | None = None  # why Discord refused the bot's first answer, if it did
 
     @property
     def messages(self) -> list[Message]:
@@ -209,6 +217,37 @@ def command_data(
     if resolved:
         data["resolved"] = resolved
     return data
+
+
+def focused_option(data: dict[str, Any]) -> dict[str, Any] | None:
+    """The option an autocomplete interaction is about, below any sub-commands."""
+    options: list[dict[str, Any]] = data.get("options", [])
+    while options:
+        focused = next((o for o in options if o.get("focused")), None)
+        if focused is not None:
+            return focused
+        nested = [o for o in options if o["type"] in (SUB_COMMAND, SUB_COMMAND_GROUP)]
+        options = nested[0].get("options", []) if nested else []
+    return None
+
+
+def choices_problem(choices: Any, option_type: int | None) -> str | None:
+    """Why Discord would refuse these autocomplete choices (as its 50035 error says), or None."""
+    if not isinstance(choices, list):
+        return "data.choices: must be a list"
+    if len(choices) > MAX_CHOICES:
+        return f"data.choices: Must be {MAX_CHOICES} or fewer in length."
+    expected = PLAIN_TYPES.get(option_type) if option_type is not None else None
+    for index, choice in enumerate(choices):
+        where = f"data.choices.{index}"
+        name, value = choice.get("name"), choice.get("value")
+        if not isinstance(name, str) or not 1 <= len(name) <= CHOICE_LENGTH:
+            return f"{where}.name: Must be between 1 and {CHOICE_LENGTH} in length."
+        if isinstance(value, str) and len(value) > CHOICE_LENGTH:
+            return f"{where}.value: Must be {CHOICE_LENGTH} or fewer in length."
+        if expected is not None and (isinstance(value, bool) or not isinstance(value, expected)):
+            return f"{where}.value: does not fit option type {option_type}"
+    return None
 
 
 def check_access(world: World, command: Command, guild: Guild | None, user: User) -> None:

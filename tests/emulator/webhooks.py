@@ -8,7 +8,13 @@ from typing import Any
 from aiohttp import web
 
 from . import payloads
-from .interactions import APPLICATION_COMMAND, AUTOCOMPLETE, MESSAGE_COMPONENT, InteractionRecord
+from .interactions import (
+    APPLICATION_COMMAND,
+    AUTOCOMPLETE,
+    MESSAGE_COMPONENT,
+    InteractionRecord,
+    choices_problem,
+)
 from .rest import API, error, json_response, message_from_body, read_message_body
 from .state import EPHEMERAL, LOADING, Message, World
 
@@ -60,8 +66,11 @@ class WebhookApi:
         record = self.book.by_id.get(int(request.match_info["interaction_id"]))
         if record is None or record.token != request.match_info["token"]:
             return error(404, 10062, "Unknown interaction")
-        if asyncio.get_running_loop().time() - record.created_at > self.response_deadline:
+        late = asyncio.get_running_loop().time() - record.created_at
+        if late > self.response_deadline:
             # Discord drops interactions not answered within 3 seconds; slow work must defer.
+            record.refusal = f"answered after {late:.2f}s, past the {self.response_deadline}s limit"
+            self.world.changed.notify()
             return error(404, 10062, "Unknown interaction")
         if record.response_type is not None:
             return error(400, 40060, "Interaction has already been acknowledged.")
@@ -70,6 +79,12 @@ class WebhookApi:
         data: dict[str, Any] = body.get("data") or {}
         if kind not in ALLOWED_RESPONSES[record.type]:
             return error(400, 50035, f"Invalid Form Body: response type {kind}")
+        if kind == AUTOCOMPLETE_RESULT:
+            problem = choices_problem(data.get("choices") or [], record.focused_type)
+            if problem is not None:
+                record.refusal = f"Invalid Form Body: {problem}"
+                self.world.changed.notify()
+                return error(400, 50035, record.refusal)
         message = self._respond(record, kind, data, files)
         record.response_type = kind
         self.world.changed.notify()
