@@ -55,12 +55,14 @@ Limits = tuple[int, timedelta]  # (horizon in days, shortest interval), as the s
 Refine = Callable[[Recurrence], Recurrence]  # the command's other options applied to the reading
 
 _NOT_UNDERSTOOD = re.compile(
-    r"I (?:could not|couldn't|cannot|can't|did not|didn't) (?:understand|read) (.+?)"
+    r"I (?:could not|couldn't|cannot|can't|did not|didn't|do not|don't) (?:understand|read|know)"
+    r"(?: the words?)? (.+?)"
     r"(?: in (['\"]).*\2)?\.?",
     re.DOTALL,
 )
 _EXAMPLES_TAIL = re.compile(
-    r"(?:(?<=[.?!;])\s+|,\s*)(?:try|for example|e\.g\.)(?![a-z]).*$", re.IGNORECASE | re.DOTALL
+    r"(?:(?<=[.?!;])\s+|,\s*)(?:try|for example|examples?:|e\.g\.)(?![a-z]).*$",
+    re.IGNORECASE | re.DOTALL,
 )
 _MONTHS = frozenset("january february march april may june july august september october "
                     "november december".split())  # fmt: skip

@@ -153,6 +153,14 @@ def test_fit_keeps_64_characters_of_the_reading_before_a_long_warning() -> None:
         ),
         ("Say when, for example 'in 2 hours' or 'tomorrow at 9am'.", "Say when"),
         (
+            "I do not know the word 'blorp' in 'tomorrow blorp'. Try for example 'in 2 hours'.",
+            "not understood: 'blorp'",
+        ),
+        (
+            "Cron minute field '61': 61 is out of range (0-59). Examples: '0 9 * * 1-5'.",
+            "Cron minute field '61': 61 is out of range (0-59)",
+        ),
+        (
             "repeat_count needs a repeating time, such as 'every day at 9'; this one happens once.",
             "repeat_count needs a repeating time, such as 'every day at 9'; this one happens once",
         ),
