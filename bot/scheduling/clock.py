@@ -93,7 +93,7 @@ def _item_pattern(spaced_minutes: bool) -> re.Pattern[str]:
         rf"|(?P<brit>half (?P<brit_h>\d{{1,2}}|{_HW}))"
         r"|(?P<word>(?:(?:12|twelve) )?(?:noon|midday|midnight))"
         r"|(?P<hn_h>\d{1,2})h(?P<hn_m>[0-5]\d)?"
-        r"|(?P<d_h>\d{1,2})(?::(?P<d_m>\d{2})(?::(?P<d_s>\d{2}))?"
+        r"|(?P<d_h>\d{1,2})(?::(?P<d_m>\d{2})(?::(?P<d_s>\d{2}))?|\.(?P<d_dot>[0-5]\d)"
         rf"{spaced}|(?P<d_cat>[0-5]\d))?"
         rf"|(?P<w_h>{_HW})(?: (?P<w_m>{_MW}))?"
         r")"
@@ -171,8 +171,8 @@ def _read(found: re.Match[str], text: str, listed: bool) -> tuple[TimeOfDay, int
         or _previous_word(text, found.start()) in _DURATION_BEFORE
     ):
         return None  # "in 2h30" is a duration; "7h" alone could be one too; "19h" is a time
-    if groups["rel"] is not None and _previous_word(text, found.start()) in ("every", "each"):
-        return None
+    if groups["rel"] is not None and _previous_word(text, found.start()) in _NOT_BEFORE_RELATIVE:
+        return None  # "every quarter past", "from 9 to 5" (a range, not 4:51)
     if groups["rel"] is not None and groups["rel_m"] is not None and groups["rel_m"].isdigit():
         if _next_word(text, end) in _AMOUNT_WORDS:
             return None
@@ -189,6 +189,7 @@ def _read(found: re.Match[str], text: str, listed: bool) -> tuple[TimeOfDay, int
 
 
 _BEFORE = ("to", "till", "til", "before")
+_NOT_BEFORE_RELATIVE = ("every", "each", "from", "between")
 _DURATION_BEFORE = ("in", "after", "every", "each", "for", "within", "hence")
 _MONTHS = {
     "january", "jan", "february", "feb", "march", "mar", "april", "apr", "may", "june", "jun",
@@ -218,7 +219,7 @@ def _value(groups: dict[str, str | None], ampm: str) -> TimeOfDay | None:
         return TimeOfDay(_twelve_hour(hour, ampm) if ampm else hour, minute)
     if groups["d_h"] is not None:
         hour_text = groups["d_h"]
-        minute_text = groups["d_m"] or groups["d_sp"] or groups["d_cat"] or "0"
+        minute_text = groups["d_m"] or groups["d_dot"] or groups["d_sp"] or groups["d_cat"] or "0"
         second = int(groups["d_s"] or 0)
         return _clock(hour_text, int(hour_text), int(minute_text), second, ampm)
     hour_text = groups["w_h"] or ""

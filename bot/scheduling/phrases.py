@@ -1,8 +1,10 @@
 """The words of the time language: numbers, units, durations, times of day, day and month names.
 
 Small, regex-based readers shared by the one-shot and the recurrence grammars.  They work on text
-already normalised by :func:`normalise` (lower case, single spaces, no commas) and either return a
-value or ``None``; deciding what is an error is left to the grammars, which know the context.
+already normalised by :func:`normalise` (lower case, single spaces, no punctuation but the commas
+of a list of clocks) and either return a value or ``None``; deciding what is an error is left to
+the grammars, which know the context.  The clock readers live in :mod:`bot.scheduling.clock`, the
+amounts, durations and ordinals in :mod:`bot.scheduling.quantities`; both are re-exported here.
 """
 
 from __future__ import annotations

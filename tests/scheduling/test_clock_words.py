@@ -22,6 +22,8 @@ DIGITS: list[Case] = [
     ("09:30", 9, 30, 0, False, ""),
     ("9:30", 9, 30, 0, True, ""),
     ("21:30:15", 21, 30, 15, False, ""),
+    ("7.30pm", 19, 30, 0, False, ""),
+    ("at 7.30", 7, 30, 0, True, ""),
     ("noon", 12, 0, 0, False, ""),
     ("midday", 12, 0, 0, False, ""),
     ("midnight", 0, 0, 0, False, ""),
@@ -155,6 +157,8 @@ NOT_A_TIME = [
     "in 2h30",
     "in 2h30m",
     "in 1.5 hours",
+    "in 1.50 hours",
+    "7.30",
     "in half an hour",
     "half an hour",
     "0930",
@@ -166,6 +170,8 @@ NOT_A_TIME = [
     "at 9am and 5pm",
     "at 5 5pm",
     "noon or midnight",
+    "from 9 to 5",
+    "between 9 and 5",
 ]
 
 
