@@ -104,7 +104,9 @@ async def test_a_members_too_frequent_repeat_is_flagged_before_sending(
     admin, _ = await preview(carillon, emulator, "admin", "schedule sound", "every 5 minutes")
 
     assert re.fullmatch(
-        rf"→ {RUN} \(UTC\), then every 5 minutes ⚠ shortest allowed: every 15 minutes",
+        # "(real time)" as the description says for elapsed schedules, whichever grammar is in
+        rf"→ {RUN} \(UTC\), then every 5 minutes(?: \(real time\))? "
+        r"⚠ shortest allowed: every 15 minutes",
         member[0]["name"],
     ), member[0]["name"]
     assert admin[0]["name"].startswith("→ ") and "⚠" not in admin[0]["name"]
