@@ -6,7 +6,8 @@ Contract (tests and tools rely on it)::
     carillon when --batch [--tz ZONE] [--now ISO8601] [--count N]
 
 ``--json`` prints one object, ``{"input", "timezone", "kind", "recurrence", "interval", "cron",
-"description", "next_runs", "warnings"}``, and exits 0; on failure ``{"error": ...}`` and exit 2.
+"stored", "description", "next_runs", "warnings"}`` (``stored``: the task table's recurrence
+fields), and exits 0; on failure ``{"error": ...}`` and exit 2.
 ``--batch`` reads JSON lines ``{"text", "tz", "now", "count"}`` (all but ``text`` optional; the
 options give the defaults) and writes exactly one such object per input line, in order; it exits 0
 once every line is answered, since errors are part of the answers.

@@ -242,6 +242,12 @@ def _relative_day(rest: str, today: date) -> DateChoice | None:
              date(following[0], following[1], days_in_month(*following))],
             strict=False,
         )  # fmt: skip
+    found = re.fullmatch(rf"(?:the )?(?:last day|end) of (?P<month>{_MONTH_NAMES}){_YEAR}", rest)
+    if found:
+        month = phrases.MONTHS[found["month"]]
+        years = [int(found["year"])] if found["year"] else [today.year, today.year + 1]
+        dates = [date(y, month, days_in_month(y, month)) for y in years]
+        return DateChoice([d for d in dates if found["year"] or d >= today], bool(found["year"]))
     if rest in ("end of next month", "the end of next month", "the last day of next month"):
         year, month = add_months(today.year, today.month, 1)
         return DateChoice([date(year, month, days_in_month(year, month))], strict=True)

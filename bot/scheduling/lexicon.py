@@ -69,9 +69,24 @@ def unknown_words(text: str) -> list[str]:
     return seen
 
 
+@functools.cache
+def _by_length() -> dict[int, list[str]]:
+    buckets: dict[int, list[str]] = {}
+    for known in sorted(known_words()):
+        if known.isalpha() and len(known) > 3:
+            buckets.setdefault(len(known), []).append(known)
+    return buckets
+
+
+@functools.lru_cache(maxsize=1024)
 def _suggestion(word: str) -> str:
-    close = difflib.get_close_matches(word, sorted(known_words()), n=1, cutoff=0.75)
-    return f" (did you mean {close[0]!r}?)" if close and len(word) > 3 else ""
+    """' (did you mean 'friday'?)' for a likely typo of a known word, else ''."""
+    if len(word) <= 3 or not word.isalpha():
+        return ""
+    # A typo keeps the length within one or two letters: compare with those words only (fast).
+    near = [w for size in range(len(word) - 2, len(word) + 3) for w in _by_length().get(size, ())]
+    close = difflib.get_close_matches(word, near, n=1, cutoff=0.75)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def not_understood(part: str, text: str, examples: str) -> ParseError:
@@ -80,7 +95,8 @@ def not_understood(part: str, text: str, examples: str) -> ParseError:
     where = "" if part.strip() == text.strip() else f" in {text.strip()!r}"
     if unknown:
         named = " and ".join(f"{word!r}{_suggestion(word)}" for word in unknown[:3])
-        return ParseError(f"I do not know the word {named}{where}. Try for example {examples}.")
+        noun = "word" if len(unknown) == 1 else "words"
+        return ParseError(f"I do not know the {noun} {named}{where}. Try for example {examples}.")
     return ParseError(
         f"I could not understand {part.strip()!r}{where}. Try for example {examples}."
     )

@@ -120,7 +120,7 @@ async def test_unknown_time_text_is_an_ephemeral_error_with_examples(
     reply = await emulator.slash("alice", "schedule sound", sound="chime", when="blurple o'clock")
 
     assert reply.ephemeral
-    assert "could not understand" in reply.content
+    assert "the word 'blurple'" in reply.content
     assert "Try for example" in reply.content
     alice = Actor(emulator.users["alice"].id)
     alice = emulator.users["alice"].id

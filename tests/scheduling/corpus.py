@@ -334,7 +334,8 @@ ZONES = _family("zones", [
     (P, "8pm CET", Once("2026-12-01 20:00", "Europe/Paris")),
     (P, "tomorrow at 9am PST", Once("2026-12-02 09:00", "America/Los_Angeles")),
     (P, "at 09:00 in Europe/London", Once("2026-12-02 09:00", "Europe/London")),
-    (P, "at 6pm GMT", Once("2026-12-01 18:00", "Europe/London")),
+    # GMT is UTC all year (Greenwich Mean Time has no summer time; BST is London's).
+    (P, "at 6pm GMT", Once("2026-12-01 18:00", "UTC")),
     (P, "monday 8am CEST", Once("2026-12-07 08:00", "Europe/Paris")),
     (P, "at 23:00 Asia/Tokyo", Once("2026-12-01 23:00", "Asia/Tokyo")),  # 22:30 there
     (P, "at 8am Asia/Kolkata", Once("2026-12-02 08:00", "Asia/Kolkata")),  # 19:00 there
@@ -345,7 +346,7 @@ ZONES = _family("zones", [
     (P, "tomorrow at noon UTC", Once("2026-12-02 12:00", "UTC")),
     (P, "at 9am in America/New_York", Once("2026-12-01 09:00", "America/New_York")),  # 08:30 there
     (P, "friday 5pm PST", Once("2026-12-04 17:00", "America/Los_Angeles")),
-    (NY, "at 7pm GMT", Once("2026-06-19 19:00", "Europe/London")),
+    (NY, "at 7pm GMT", Once("2026-06-19 19:00", "UTC")),
     (NY, "at 10pm UTC", Once("2026-06-19 22:00", "UTC")),
     (NY, "tomorrow 8am CET", Once("2026-06-20 08:00", "Europe/Paris")),
     (P, "every monday at 9am BST",
