@@ -10,7 +10,9 @@ Prints one JSON object::
 * ``first_call_ms``: the first parse in a fresh process (no ``warm_up``), for a phrase our grammar
   reads and for one that falls through to Duckling (which starts its Haskell runtime on first use);
 * ``warm_up_ms``: how long ``warm_up()`` takes in a fresh process (zones and Duckling);
-* ``stall_ms``: the longest event-loop stall (goal <= 20 ms): ``parse_when_async`` and sync
+* ``stall_ms``: the longest event-loop stall (goal <= 20 ms): ``*_warm_up_before_loop``: what
+  ``carillon run`` does (``warm_up`` before ``asyncio.run``, then async or sync parses from the
+  loop's first tick); ``parse_when_async`` and sync
   ``parse_when`` on the loop once ``warm_up`` has run (the bot's steady state; the autocomplete
   preview calls ``parse_when`` on the loop); ``idle_with_background_warm_up``: nothing but
   ``warm_up`` running in a thread, as at start-up (a stall here is the warm-up holding the GIL);
@@ -163,6 +165,11 @@ async def _stall(mode: str) -> float:
 
 
 def scenario_stall(mode: str) -> dict[str, float]:
+    if mode.endswith("warm_up_before_loop"):
+        # As `carillon run` does: warm up before the loop exists, then serve from its first tick.
+        from bot.scheduling.timelang import warm_up
+
+        warm_up()
     return {"stall_ms": asyncio.run(_stall(mode))}
 
 
@@ -192,6 +199,8 @@ def main() -> None:
     stalls = {
         mode: round(_fresh("stall", mode)["stall_ms"], 2)
         for mode in (
+            "async_warm_up_before_loop",
+            "sync_warm_up_before_loop",
             "async_after_warm_up",
             "sync_after_warm_up",
             "idle_with_background_warm_up",
@@ -218,10 +227,17 @@ def main() -> None:
         "goals_met": {
             "p50_ms": latency["p50_ms"] <= 1,
             "p99_ms": latency["p99_ms"] <= 5,
-            # the modes the bot runs in: steady state, and start-up's warm-up in a thread
+            # the modes `carillon run` runs in: warm-up before its loop, then serving
             "stall_ms": max(
+                stalls["async_warm_up_before_loop"],
+                stalls["sync_warm_up_before_loop"],
                 stalls["async_after_warm_up"],
                 stalls["sync_after_warm_up"],
+            )
+            <= 20,
+            # warm-up in a thread of a running loop (the tests' in-process app): Duckling's first
+            # parse holds the GIL ~20 ms whatever thread runs it, so this is reported, not hidden
+            "stall_ms_with_background_warm_up": max(
                 stalls["idle_with_background_warm_up"],
                 stalls["async_with_background_warm_up"],
             )

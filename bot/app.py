@@ -129,8 +129,8 @@ async def open_app(
         discord_settings.api_base_url, discord_settings.gateway_url, discord_settings.ca_file
     )
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    # Duckling (the time language's fallback) takes ~0.5 s to start: do it before the gateway
-    # connects rather than inside the first /schedule.
+    # The time language's warm-up (zone lists, Duckling): before the gateway connects rather than
+    # inside the first /schedule; `carillon run` has already done it before its loop started.
     await asyncio.to_thread(warm_up_time_language)
     async with AsyncExitStack() as stack:
         # Pushed first, runs last: everything else is closed before the database goes away.

@@ -13,6 +13,7 @@ from bot.app import open_app
 from bot.cli.common import EXIT_USAGE, fail, settings_with_token
 from bot.config import Settings
 from bot.logsetup import configure_logging
+from bot.scheduling.timelang import warm_up as warm_up_time_language
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +30,9 @@ def handle(args: argparse.Namespace) -> int:
     if settings is None:
         return EXIT_USAGE
     configure_logging(settings.logging)
+    # Duckling's first parse holds the GIL for ~20 ms whatever thread runs it: do it before the
+    # event loop exists, so no heartbeat or interaction ever waits for it.
+    warm_up_time_language()
     try:
         return asyncio.run(serve(settings))
     except KeyboardInterrupt:  # a second Ctrl-C during shutdown

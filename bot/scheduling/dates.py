@@ -264,12 +264,62 @@ def _relative_day(rest: str, today: date) -> DateChoice | None:
     return None
 
 
-def _iso_date(rest: str) -> DateChoice | None:
+def _iso_date(rest: str, today: date) -> DateChoice | None:
+    """'2026-12-25'; '12/25' and '25/12' (the number above 12 is the day); '3/4' is refused."""
     iso = re.fullmatch(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})", rest)
-    if iso is None:
+    if iso is not None:
+        year, month, day = (int(part) for part in iso.groups())
+        return DateChoice([_real_date(year, month, day)], strict=True)
+    numeric = re.fullmatch(r"(\d{1,2})([/.])(\d{1,2})(?:\2(\d{4}|\d{2}))?\.?", rest)
+    if numeric is None:
         return None
-    year, month, day = (int(part) for part in iso.groups())
-    return DateChoice([_real_date(year, month, day)], strict=True)
+    first, second = int(numeric[1]), int(numeric[3])
+    if first > 12 >= second:
+        day, month = first, second
+    elif second > 12 >= first:
+        month, day = first, second
+    elif first == second:
+        month = day = first
+    else:
+        raise ParseError(
+            f"{rest!r} could be {date(2000, second, 1):%B} {first} or {date(2000, first, 1):%B} "
+            f"{second}. Write the month as a word ('{date(2000, first, 1):%B} {second}') or "
+            f"use YYYY-MM-DD."
+        )
+    if numeric[4] is not None:
+        year = int(numeric[4]) + (2000 if len(numeric[4]) == 2 else 0)
+        return DateChoice([_real_date(year, month, day)], strict=True)
+    return DateChoice(_years_for(today, month, day, None)[:2], strict=False)
+
+
+def _offset_phrase(rest: str, today: date) -> DateChoice | None:
+    """'two weeks from friday', '3 days before christmas', 'the friday after christmas'."""
+    found = re.fullmatch(r"(?P<amount>.+?) (?P<way>from|after|before) (?P<base>.+)", rest)
+    if found is None or found["base"] in ("now", "today", "right now"):
+        return None
+    base = _grammar(found["base"], today) or _with_weekday(found["base"], today)
+    if base is None or base.dateless or not base.dates:
+        return None
+    sign = -1 if found["way"] == "before" else 1
+    weekday = re.fullmatch(rf"(?:the )?(?:first )?({_WEEKDAY_NAMES})", found["amount"])
+    if weekday is not None and found["way"] != "from":
+        target = phrases.WEEKDAYS[weekday[1]]
+        moved = []
+        for day in base.dates:
+            if sign > 0:  # the first such weekday strictly after the day
+                step = (target - day.weekday()) % 7 or 7
+            else:  # the last one strictly before it
+                step = -((day.weekday() - target) % 7 or 7)
+            moved.append(day + timedelta(days=step))
+        return DateChoice(moved, base.strict)
+    duration = phrases.parse_duration(found["amount"])
+    if duration is None or duration.has_clock_part:
+        return None
+    moved = []
+    for day in base.dates:
+        year, month = add_months(day.year, day.month, sign * duration.months)
+        moved.append(clamped_date(year, month, day.day) + timedelta(days=sign * duration.days))
+    return DateChoice(moved, base.strict)
 
 
 def _grammar(rest: str, today: date) -> DateChoice | None:
@@ -280,11 +330,13 @@ def _grammar(rest: str, today: date) -> DateChoice | None:
         _nth_weekday_phrase,
         _month_ordinal_phrase,
         _holiday_phrase,
+        _iso_date,
+        _offset_phrase,
     ):
         choice = reader(rest, today)
         if choice is not None:
             return choice
-    return _iso_date(rest)
+    return None
 
 
 def _with_weekday(rest: str, today: date) -> DateChoice | None:

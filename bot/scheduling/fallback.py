@@ -87,19 +87,52 @@ def available() -> bool:
 def read_date(text: str, now: datetime, zone: ZoneInfo) -> DucklingDate | None:
     """Duckling's reading of the date phrase ``text`` (normalised) at ``now`` in ``zone``.
 
-    ``None`` unless one entity covers all of ``text`` and names a day (or a day and a time).
+    ``None`` unless one entity covers all of ``text``, names a day (or a day and a time), and
+    uses every word: Duckling can cover a span yet ignore part of it ("two weeks from friday" is
+    read as "friday"), so a reading that stays the same without one of the words is refused.
     """
     engine = _engine()
     if engine is None or engine["zones"] is None or not _PLAIN.fullmatch(text):
         return None  # Duckling's Rust binding panics on NUL; no date needs anything but ASCII
-    duckling = engine["module"]
     # Duckling sees the local wall clock as UTC: its dates and wall times are then the local ones,
     # and our own rules (resolve_wall_time) turn them into instants across DST changes.
     as_utc = now.astimezone(zone).replace(tzinfo=UTC)
-    reference = duckling.parse_ref_time(engine["zones"], "UTC", int(as_utc.timestamp()))
-    context = duckling.Context(reference, engine["locale"])
+    reference = engine["module"].parse_ref_time(engine["zones"], "UTC", int(as_utc.timestamp()))
+    context = engine["module"].Context(reference, engine["locale"])
+    reading = _reading(engine, context, text)
+    if reading is None:
+        return None
+    words = text.split()
+    for variant in _without_one_part(words):
+        if _reading(engine, context, variant) == reading:
+            return None
+    return reading
+
+
+def _without_one_part(words: list[str]) -> list[str]:
+    """``words`` less one non-filler word, and less each leading or trailing run of words."""
+    variants = [
+        " ".join(words[:index] + words[index + 1 :])
+        for index, word in enumerate(words)
+        if word not in _FILLERS
+    ]
+    # A leading or trailing run that is not all fillers ("two weeks from" in "... friday").
+    variants += [
+        " ".join(words[size:])
+        for size in range(1, len(words))
+        if not _FILLERS.issuperset(words[:size])
+    ]
+    variants += [
+        " ".join(words[:size])
+        for size in range(1, len(words))
+        if not _FILLERS.issuperset(words[size:])
+    ]
+    return [variant for variant in dict.fromkeys(variants) if variant]
+
+
+def _reading(engine: dict[str, Any], context: Any, text: str) -> DucklingDate | None:
     try:
-        entities = duckling.parse(text, context, engine["dims"], False)
+        entities = engine["module"].parse(text, context, engine["dims"], False)
     except (KeyboardInterrupt, SystemExit):
         raise
     except BaseException:  # noqa: BLE001 - pyo3 panics derive from BaseException; only a fallback
@@ -111,11 +144,11 @@ def read_date(text: str, now: datetime, zone: ZoneInfo) -> DucklingDate | None:
     readings = value.get("values") or [value]
     days: list[date] = []
     at: time | None = None
-    for reading in readings:
-        if reading.get("type") != "value" or reading.get("grain") not in _GRAINS:
+    for candidate in readings:
+        if candidate.get("type") != "value" or candidate.get("grain") not in _GRAINS:
             return None
-        local = datetime.fromisoformat(reading["value"]).replace(tzinfo=None)
-        if reading["grain"] != "day":
+        local = datetime.fromisoformat(candidate["value"]).replace(tzinfo=None)
+        if candidate["grain"] != "day":
             wall = local.time()
             if at is not None and wall != at:
                 return None  # several clock readings ("at 7"): our grammar decides those
@@ -125,11 +158,24 @@ def read_date(text: str, now: datetime, zone: ZoneInfo) -> DucklingDate | None:
     return DucklingDate(tuple(days), at) if days else None
 
 
+# Words whose removal cannot change a date: dropping them may keep Duckling's answer.
+# "about" and friends: an approximation is read as the time itself (DESIGN's rule).
+_FILLERS = frozenset(
+    {"the", "of", "on", "at", "a", "an", "in", "this", "and", "about", "around", "approximately",
+     "roughly", "circa"}
+)  # fmt: skip
 _GRAINS = frozenset({"day", "hour", "minute", "second"})
 _PLAIN = re.compile(r"[ -~]{1,200}")
 
 
 def warm_up() -> None:
-    """Start Duckling and run one parse (~0.5 s, once); safe to call from any thread."""
+    """Start Duckling and run its first parse (~0.1 s, once); safe to call from any thread.
+
+    The first parse holds the GIL for ~20 ms wherever it runs (Duckling compiles its rules then),
+    so ``carillon run`` calls this before its event loop starts.
+    """
+    if _state.get("warm"):
+        return
     zone = ZoneInfo("UTC")
     read_date("thursday after next", datetime(2026, 1, 1, tzinfo=zone), zone)
+    _state["warm"] = True

@@ -56,6 +56,8 @@ def _is_known(word: str) -> bool:
         return True
     if re.fullmatch(r"(?:\d+[a-z]{1,4})+", word):  # 1d2h, 2h30m, 10mins
         return True
+    if "-" in word and all(_is_known(part) for part in word.split("-") if part):
+        return True  # mon-fri, twenty-five, 5-ish
     return zones.lookup_zone_name(word) is not None
 
 

@@ -191,6 +191,9 @@ def parse_moment(
     if value is not None and not phrases.valid_time(value):
         raise ParseError(f"{text.strip()!r} has no valid time of day. Try for example {EXAMPLES}.")
     rest, period = _take_period(rest)
+    if period == "tonight" and value is not None and value.hour in (0, 12) and value.minute == 0:
+        # "midnight tonight", "12 tonight": the midnight that ends today, not the one that began it
+        rest, value = re.sub(r"\btoday\b", "tomorrow", rest), TimeOfDay(0, 0)
     choice, value = _read_date(rest, value, local_now, zone, text)
     if choice.dateless and value is None and period is None:
         raise not_understood(normal, text, EXAMPLES)

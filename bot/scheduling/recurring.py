@@ -86,10 +86,15 @@ def is_recurring(text: str) -> bool:
         return True
     rest = re.sub(r"^on ", "", without_time)
     words = rest.split()
-    # "weekdays at 9", "on mondays and fridays": plural day names repeat by themselves.
-    plural = any(w.endswith("s") and phrases.parse_weekday(w) is not None for w in words)
+    # "weekdays at 9", "on mondays and fridays", "mon-fri 9am": plural day names and day ranges
+    # repeat by themselves ("tues" and "thurs" are abbreviations, not plurals).
+    plural = any(
+        w.endswith("s") and w not in phrases.WEEKDAYS and phrases.parse_weekday(w) is not None
+        for w in words
+    )
     plural = plural or any(w in ("weekdays", "weekends") for w in words)
-    return plural and _day_set(rest) is not None
+    ranged = re.search(rf"\b(?:{_WEEKDAY})\s*(?:-|–|to|through|thru)\s*(?:{_WEEKDAY})\b", rest)
+    return (plural or ranged is not None) and _day_set(rest) is not None
 
 
 def _strip_times(text: str) -> str:
@@ -378,8 +383,8 @@ def parse_recurrence(
         rest = phrases.squeeze(rest[: period_match.start()] + (" every day" if daily else "")
                                + rest[period_match.end() :])  # fmt: skip
     local_now = now.astimezone(zone)
-    minute_mark, rest = _minute_mark(rest)
     times, rest = _times_of_day(rest, period, text)
+    minute_mark, rest = _minute_mark(rest)
     rest = re.sub(r"^(?:at |on )|(?: at| on)$", "", rest).strip()
     rest = re.sub(r"^(?:on )?(every|each) ", r"\1 ", rest)
     shape = _split(rest, text)

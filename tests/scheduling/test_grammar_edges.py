@@ -1,0 +1,124 @@
+"""The time language at its edges: readings once misread silently, refusals that never guess.
+
+NOW is Tue 2026-12-01 14:30 in Paris.  Each expected value was worked out by hand from the rules in
+the README's "Time language" section.
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.errors import ParseError
+from bot.scheduling import fallback
+from bot.scheduling.recurrence import RecurrenceType
+from bot.scheduling.timelang import parse_when
+
+PARIS = ZoneInfo("Europe/Paris")
+NOW = datetime(2026, 12, 1, 14, 30, tzinfo=PARIS)
+
+ONE_SHOTS = [
+    # a duration or a weekday counted from a date
+    ("two weeks from friday", "2026-12-18 09:00"),
+    ("3 days before christmas", "2026-12-22 09:00"),
+    ("the friday after christmas", "2027-01-01 09:00"),
+    ("the monday before easter", "2027-03-22 09:00"),
+    ("a week from tomorrow at 6pm", "2026-12-09 18:00"),
+    # numeric dates: the number above 12 is the day
+    ("25/12 at 5pm", "2026-12-25 17:00"),
+    ("12/25", "2026-12-25 09:00"),
+    ("4/4/2027 at 9", "2027-04-04 09:00"),
+    # "tues"/"thurs" are abbreviations, not plurals: one Tuesday
+    ("tues 3pm", "2026-12-01 15:00"),
+    ("3pm thurs", "2026-12-03 15:00"),
+    # the midnight that ends tonight
+    ("midnight tonight", "2026-12-02 00:00"),
+    ("12 tonight", "2026-12-02 00:00"),
+    # a bare number beside a weekday is an hour, not a day of the month
+    ("9 on monday", "2026-12-07 09:00"),
+    ("friday 13", "2026-12-04 13:00"),
+    ("friday the 13th", "2027-08-13 09:00"),
+    ("the last day of june", "2027-06-30 09:00"),
+    ("second tuesday january", "2027-01-12 09:00"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), ONE_SHOTS)
+def test_one_shot(text: str, expected: str) -> None:
+    """The phrase is one instant, read as the README says."""
+    rule = parse_when(text, NOW, PARIS)
+    assert rule.kind is RecurrenceType.NONE
+    assert rule.local_anchor.strftime("%Y-%m-%d %H:%M") == expected
+
+
+RECURRING = [
+    ("mon-fri 9am", RecurrenceType.WEEKLY, ["2026-12-02 09:00", "2026-12-03 09:00"]),
+    ("every weekday at half past eight", RecurrenceType.WEEKLY,
+     ["2026-12-02 08:30", "2026-12-03 08:30"]),
+    ("every hour at quarter past", RecurrenceType.HOURLY, ["2026-12-01 15:15", "2026-12-01 16:15"]),
+    ("every 7 minutes", RecurrenceType.HOURLY, ["2026-12-01 14:31", "2026-12-01 14:38"]),
+    ("every 45 minutes", RecurrenceType.HOURLY, ["2026-12-01 14:45", "2026-12-01 15:30"]),
+    ("every 1440 minutes", RecurrenceType.HOURLY, ["2026-12-01 15:00", "2026-12-02 15:00"]),
+    ("every 2 weeks", RecurrenceType.WEEKLY, ["2026-12-15 14:30", "2026-12-29 14:30"]),
+    ("every sunday", RecurrenceType.WEEKLY, ["2026-12-06 09:00", "2026-12-13 09:00"]),
+    ("every first friday at 6pm", RecurrenceType.MONTHLY, ["2026-12-04 18:00", "2027-01-01 18:00"]),
+    ("every year on thanksgiving at 8am", RecurrenceType.YEARLY,
+     ["2027-11-25 08:00", "2028-11-23 08:00"]),
+    ("three times a day at 8, 12 and 18:00", RecurrenceType.DAILY,
+     ["2026-12-01 18:00", "2026-12-02 08:00", "2026-12-02 12:00"]),
+    ("every day at noon except weekends", RecurrenceType.WEEKLY,
+     ["2026-12-02 12:00", "2026-12-03 12:00", "2026-12-04 12:00", "2026-12-07 12:00"]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "kind", "runs"), RECURRING)
+def test_recurring(text: str, kind: RecurrenceType, runs: list[str]) -> None:
+    """The phrase repeats as the README says, from the first run on."""
+    rule = parse_when(text, NOW, PARIS)
+    assert rule.kind is kind
+    shown = [t.strftime("%Y-%m-%d %H:%M") for t in itertools.islice(rule.occurrences(), len(runs))]
+    assert shown == runs
+
+
+REFUSED = [
+    ("3/4", "could be April 3 or March 4"),
+    ("every second tuesday", "every other"),
+    ("twice a week on monday", "names 1 days"),
+    ("twice a day at 9am", "names 1 times of day"),
+    ("every easter", "moves from year to year"),
+    ("every day at 9 20000 times", "10,000 at most"),
+    ("every 999999999 years", "longest repeat is every 10 years"),
+    ("next fridya", "did you mean 'friday'"),
+    ("tomorrow at 9 purple", "the word 'purple'"),
+    ("\x00 tomorrow", "the word"),
+]
+
+
+@pytest.mark.parametrize(("text", "fragment"), REFUSED)
+def test_refused_with_a_reason(text: str, fragment: str) -> None:
+    """Text that would need a guess is a ParseError that says what to write instead."""
+    with pytest.raises(ParseError) as caught:
+        parse_when(text, NOW, PARIS)
+    assert fragment in caught.value.message
+
+
+def test_duckling_reading_that_ignores_words_is_refused() -> None:
+    """Duckling covers 'two weeks from friday' but reads it as 'friday': that reading is refused."""
+    assert fallback.read_date("friday", NOW, PARIS) is not None
+    assert fallback.read_date("two weeks from friday", NOW, PARIS) is None
+
+
+def test_duckling_reads_the_local_calendar_in_any_zone() -> None:
+    """At 03:30 Wednesday in Auckland (14:30 Tuesday UTC) 'thursday after next' is 10 Dec."""
+    now = datetime(2026, 12, 1, 14, 30, tzinfo=ZoneInfo("UTC"))
+    reading = fallback.read_date("thursday after next", now, ZoneInfo("Pacific/Auckland"))
+    assert reading is not None
+    assert [day.isoformat() for day in reading.days] == ["2026-12-10"]
+
+
+def test_duckling_never_sees_control_characters() -> None:
+    """A NUL would panic Duckling's binding; such text is simply not a date."""
+    assert fallback.read_date("tomorrow\x00", NOW, PARIS) is None
