@@ -97,7 +97,7 @@ def recurrence_from_fields(
     if kind is RecurrenceType.CRON:
         if not cron_expression:
             raise ValidationError("A cron schedule needs a cron expression, e.g. 0 9 * * 1-5.")
-        cron = normalise_cron(cron_expression)  # a ParseError naming the field, not cronsim's
+        cron = normalise_cron(cron_expression)  # a ParseError naming the field at fault
         probe = Recurrence(RecurrenceType.CRON, scheduled_at or now, zone_name, cron=cron)
         first = probe.next_after(scheduled_at or now)
         if first is None:

@@ -117,7 +117,7 @@ def test_real_time_schedules(
 
 
 def test_cron_from_the_second_pass_does_not_go_back() -> None:
-    """cronsim forgets the pass in naive mode (01:15 EST -> 01:30 EDT, earlier); we skip that."""
+    """From the second pass of a repeated hour, the next run is never that day's (earlier) first."""
     zone = ZoneInfo(NY)
     second_pass = datetime(2026, 11, 1, 1, 15, fold=1, tzinfo=zone)
     found = cron_next_after("30 1 * * *", second_pass, zone)
