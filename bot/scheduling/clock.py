@@ -176,6 +176,14 @@ def _read(found: re.Match[str], text: str, listed: bool) -> tuple[TimeOfDay, int
     if groups["rel"] is not None and groups["rel_m"] is not None and groups["rel_m"].isdigit():
         if _next_word(text, end) in _AMOUNT_WORDS:
             return None
+        hour_text = groups["rel_h"] or ""
+        if (
+            groups["dir"] in _BEFORE
+            and int(groups["rel_m"]) <= 12
+            and hour_text.isdigit()
+            and int(hour_text) <= 12
+        ):
+            return None  # "9 to 5" is a range of hours far more often than 4:51: never guess
     value = _value(groups, ampm)
     if value is None:
         return None
@@ -207,6 +215,8 @@ def _twelve_hour(hour: int, ampm: str) -> int:
 def _value(groups: dict[str, str | None], ampm: str) -> TimeOfDay | None:
     word = groups["word"]
     if word is not None:
+        if ampm:
+            return None  # "noon pm", "midnight am": a contradiction or a guess, never a time
         return TimeOfDay(0 if word.endswith("midnight") else 12, 0)
     if groups["rel"] is not None:
         return _relative(groups, ampm)

@@ -70,7 +70,9 @@ def _ordinal(text: str) -> int | None:
 def _weekday_phrase(rest: str, today: date) -> DateChoice | None:
     """'friday', 'next friday', 'friday next week', 'thursday after next', '2 mondays from now'."""
     wd = rf"(?P<wd>{_WEEKDAY_NAMES})"
-    found = re.fullmatch(rf"(?:(?P<this>this|coming|this coming) )?{wd}", rest)
+    found = re.fullmatch(
+        rf"(?:(?:the )?(?P<this>this|coming|this coming|upcoming|the coming) )?{wd}", rest
+    )
     if found:
         first = _coming(today, phrases.WEEKDAYS[found["wd"]], skip_today=False)
         return DateChoice([first, first + timedelta(days=7)], strict=False)
@@ -112,7 +114,12 @@ def _years_for(today: date, month: int, day: int, year: int | None) -> list[date
     """The dates ``month``-``day`` names: in ``year``, or in each coming year where it exists."""
     if year is not None:
         return [_real_date(year, month, day)]
-    _real_date(2000, month, day)  # 2000 is a leap year: rejects only impossible days
+    try:
+        date(2000, month, day)  # 2000 is a leap year: rejects only impossible days
+    except ValueError:
+        raise ParseError(
+            f"{date(2000, month, 1):%B} has no day {day}. Try for example {EXAMPLES}."
+        ) from None
     return [
         date(y, month, day)
         for y in range(today.year, today.year + 29)  # 28 years: every weekday of every date
@@ -154,9 +161,9 @@ def _month_phrase(rest: str, today: date) -> DateChoice | None:
 def _nth_weekday_phrase(rest: str, today: date) -> DateChoice | None:
     """'first friday of may', 'the last monday in august 2027', 'the 2nd tuesday of next month'."""
     found = re.fullmatch(
-        rf"(?:the )?(?P<n>{_ORDINAL}) (?P<wd>{_WEEKDAY_NAMES}) (?:(?:of|in) )?"
+        rf"(?:the )?(?P<n>{_ORDINAL}) (?P<wd>{_WEEKDAY_NAMES})(?: (?:(?:of|in) )?"
         rf"(?:(?P<month>{_MONTH_NAMES})"
-        rf"{_YEAR}|(?:the |this )?(?P<rel>month|next month))",
+        rf"{_YEAR}|(?:the |this )?(?P<rel>month|next month)))?",
         rest,
     )
     if found is None:
@@ -165,6 +172,11 @@ def _nth_weekday_phrase(rest: str, today: date) -> DateChoice | None:
     if ordinal is None or not (1 <= ordinal <= 5 or ordinal == -1):
         return None
     weekday = phrases.WEEKDAYS[found["wd"]]
+    if found["rel"] is None and found["month"] is None:
+        # "the 2nd friday": of this month if it is still ahead, else of next month
+        months = [add_months(today.year, today.month, n) for n in range(3)]
+        dates = [d for y, m in months if (d := nth_weekday(y, m, ordinal, weekday)) is not None]
+        return DateChoice([d for d in dates if d >= today][:2], strict=False)
     if found["rel"] is not None:
         offset = 1 if found["rel"] == "next month" else 0
         year, month = add_months(today.year, today.month, offset)
@@ -214,7 +226,11 @@ def _holiday_phrase(rest: str, today: date) -> DateChoice | None:
         first = holiday.next_on_or_after(start)
         if left:
             return DateChoice([first], strict=True)
-        return DateChoice([first, holiday.next_on_or_after(first + timedelta(days=1))], False)
+        # 28 years: enough for a weekday to pick one ("halloween friday")
+        dates = [first]
+        for _ in range(27):
+            dates.append(holiday.next_on_or_after(dates[-1] + timedelta(days=1)))
+        return DateChoice(dates, strict=False)
     if re.fullmatch(r"\d{4}", left):
         return DateChoice([holiday.date_in(int(left))], strict=True)
     return None
@@ -257,7 +273,8 @@ def _relative_day(rest: str, today: date) -> DateChoice | None:
         days = [today + timedelta(days=n) for n in range(14)]
         return DateChoice([d for d in days if d.weekday() >= 5], strict=False)
     if rest == "next weekend":
-        saturday = _monday(today) + timedelta(days=12)
+        # As "next friday" is the coming Friday: the coming weekend, never the one under way.
+        saturday = _coming(today, 5, skip_today=True)
         return DateChoice([saturday, saturday + timedelta(days=1)], strict=False)
     if rest in ("yesterday", "last night"):
         raise ParseError(f"{rest!r} is in the past. Try for example {EXAMPLES}.")
@@ -380,7 +397,7 @@ def date_choice(
     contradicts itself ("friday dec 25" when the 25th is a Thursday).
     """
     today = now.date()
-    rest = re.sub(r"^(?:on|for|by) |(?: on| at)$", "", rest).strip()
+    rest = re.sub(r"^(?:on|for) ", "", rest).strip()
     if rest == "":
         return DateChoice([today + timedelta(days=n) for n in range(3)], False, dateless=True)
     choice = _grammar(rest, today) or _with_weekday(rest, today)
@@ -394,9 +411,3 @@ def date_choice(
     if reading is None:
         return None
     return DateChoice(list(reading.days), strict=len(reading.days) == 1)
-
-
-def fallback_time(rest: str, now: datetime, zone: ZoneInfo) -> fallback.DucklingDate | None:
-    """Duckling's reading when it also found a time of day in ``rest`` (our readers did not)."""
-    reading = fallback.read_date(re.sub(r"^(?:on|for|by) ", "", rest), now, zone)
-    return reading if reading is not None and reading.at is not None else None

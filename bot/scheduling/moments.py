@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -24,7 +24,13 @@ from bot.scheduling import fallback, phrases
 from bot.scheduling.dates import DateChoice, date_choice
 from bot.scheduling.lexicon import not_understood
 from bot.scheduling.phrases import Duration, TimeOfDay
-from bot.scheduling.wallclock import add_months, clamped_date, resolve_wall_time
+from bot.scheduling.wallclock import (
+    add_months,
+    clamped_date,
+    is_ambiguous,
+    resolve_wall_time,
+    to_utc,
+)
 
 EXAMPLES = "'in 2 hours' or 'tomorrow at 9am'"
 DEFAULT_TIME = time(9, 0)
@@ -135,7 +141,7 @@ def _read_date(
     rest: str, value: TimeOfDay | None, now: datetime, zone: ZoneInfo, text: str
 ) -> tuple[DateChoice, TimeOfDay | None]:
     """The date part of a one-shot, and the time of day if the date part also carried one."""
-    stripped = re.sub(r"^(?:on|for|by) ", "", rest)
+    stripped = re.sub(r"^(?:on|for) ", "", rest)
     relative = _relative(stripped)
     if relative is not None:
         if relative.has_clock_part:
@@ -164,24 +170,76 @@ def _read_date(
     raise not_understood(rest, text, EXAMPLES)
 
 
+_PERIOD_HOURS = {
+    "morning": range(0, 12),
+    "afternoon": range(12, 18),
+    "evening": range(16, 24),
+    "night": (*range(18, 24), *range(0, 6)),
+    "tonight": (*range(18, 24), *range(0, 6)),
+}
+NIGHT = ("night", "tonight")
+
+
+def night_clock(value: TimeOfDay) -> TimeOfDay:
+    """An hour said at night: 'tonight at 1' is 01:00 (after midnight), 'at 12' is midnight."""
+    if not value.ambiguous:
+        return value
+    hour = 0 if value.hour == 12 else value.hour if value.hour < 6 else value.hour + 12
+    return TimeOfDay(hour, value.minute, value.second)
+
+
+def check_period(value: TimeOfDay | None, period: str | None, text: str) -> None:
+    """'tomorrow morning at 9pm' contradicts itself: say so rather than pick one."""
+    if value is None or period is None or value.ambiguous:
+        return
+    if value.hour not in _PERIOD_HOURS[period]:
+        raise ParseError(
+            f"{text.strip()!r}: {value.hour:02d}:{value.minute:02d} is not in the {period}"
+            f"{'' if period != 'tonight' else ' (tonight)'}. Keep one of the two, for example "
+            "'at 9am' or 'in the evening at 9'."
+        )
+
+
 def parse_moment(
-    text: str, now: datetime, zone: ZoneInfo, *, default: DefaultTime = "now", future: bool = True
+    text: str,
+    now: datetime,
+    zone: ZoneInfo,
+    *,
+    default: DefaultTime = "now",
+    future: bool = True,
+    calendar_zone: ZoneInfo | None = None,
 ) -> Moment:
     """Read one point in time from ``text`` relative to ``now`` (aware) in ``zone``.
 
     ``default`` is the time of day for a date typed without one: :data:`DEFAULT_TIME` ("now"),
     the start of that day (for "starting ...") or its end (for "until ...").  With ``future`` a
-    result that is not after ``now`` is an error.  Raises :class:`ParseError` for anything else.
+    result that is not after ``now`` is an error.  ``calendar_zone`` is the zone whose calendar
+    says which day "today" and "tomorrow" are, when the text named another zone for its clock
+    ("tomorrow at 9am UTC", typed in New York at 22:00, is Wednesday 09:00 UTC: the typist's
+    tomorrow).  Raises :class:`ParseError` for anything else.
     """
     local_now = now.astimezone(zone)
+    calendar_now = now.astimezone(calendar_zone or zone)
     normal = phrases.normalise(text)
     if not normal:
         raise ParseError(f"Say when, for example {EXAMPLES}.")
     if normal in ("now", "right now", "immediately", "asap", "right away"):
-        raise ParseError(f"'now' is not a time in the future. Try for example {EXAMPLES}.")
+        raise ParseError(f"{normal!r} is not a time in the future. Try for example {EXAMPLES}.")
     iso = _iso_instant(text, zone)
     if iso is not None:
         return _checked(Moment(iso.replace(microsecond=0), True), local_now, text, future)
+    vague = re.search(r"\b(?:a few|few|several|some|a while|a bit|soon|later on)\b", normal)
+    if vague:
+        raise ParseError(
+            f"{vague.group(0)!r} is not a number, so I would have to guess. Say how long, for "
+            "example 'in 5 minutes' or 'in 2 hours'."
+        )
+    unitless = re.fullmatch(r"(?:in|after) (.+)", normal)
+    if unitless and phrases.parse_quantity(unitless.group(1)) is not None:
+        raise ParseError(
+            f"{normal!r} says how many but not of what. Try 'in {unitless.group(1)} minutes' or "
+            f"'in {unitless.group(1)} hours'."
+        )
     relative = _relative(normal)
     if relative is not None and (relative.has_clock_part or phrases.find_time(normal) is None):
         instant = add_duration(local_now, relative, zone).replace(microsecond=0)
@@ -191,25 +249,56 @@ def parse_moment(
     if value is not None and not phrases.valid_time(value):
         raise ParseError(f"{text.strip()!r} has no valid time of day. Try for example {EXAMPLES}.")
     rest, period = _take_period(rest)
-    if period == "tonight" and value is not None and value.hour in (0, 12) and value.minute == 0:
-        # "midnight tonight", "12 tonight": the midnight that ends today, not the one that began it
-        rest, value = re.sub(r"\btoday\b", "tomorrow", rest), TimeOfDay(0, 0)
-    choice, value = _read_date(rest, value, local_now, zone, text)
+    choice, value = _read_date(rest, value, calendar_now, zone, text)
     if choice.dateless and value is None and period is None:
         raise not_understood(normal, text, EXAMPLES)
+    if period in NIGHT and value is not None:
+        value = night_clock(value)
+    check_period(value, period, text)
+    if (
+        value is not None
+        and (value.hour, value.minute) == (0, 0)
+        and re.search(r"\bmidnight\b", normal)
+        and not choice.dateless
+        and period not in NIGHT
+    ):
+        raise ParseError(
+            f"{text.strip()!r}: midnight on a named day could be the start of that day or its "
+            "end. Say '00:00' for the start, or name the next day ('saturday at midnight' for "
+            "the night from Friday to Saturday is 'saturday at 00:00')."
+        )
     typed_time = value is not None or period is not None
     clocks = _clock_times(value, period, local_now, default, choice.keeps_time)
-    candidates = [resolve_wall_time(day, clock, zone) for day in choice.dates for clock in clocks]
+    candidates = []
+    for day in choice.dates:
+        for clock in clocks:
+            # At night, the small hours belong to the next date: "tonight at 1" is 01:00 tomorrow.
+            when = day + timedelta(days=1) if period in NIGHT and clock.hour < 6 else day
+            candidates.extend(_instants(when, clock, zone))
+    threshold = to_utc(now)
     for instant in candidates:
-        if not future or instant > local_now:
+        if not future or to_utc(instant) > threshold:
             return Moment(instant, typed_time)
     if not candidates:
         raise not_understood(normal, text, EXAMPLES)
     return _checked(Moment(candidates[-1], typed_time), local_now, text, future)
 
 
+def _instants(day: date, clock: time, zone: ZoneInfo) -> list[datetime]:
+    """The instants a wall time names: one, or both passes of a repeated hour (first first).
+
+    A one-shot is the next time the clock shows the time, so at 01:10 in the second pass of a
+    repeated hour "at 1:30am" is 01:30 of that second pass, twenty minutes away.
+    """
+    first = resolve_wall_time(day, clock, zone)
+    wall = datetime.combine(day, clock)
+    if is_ambiguous(wall, zone):
+        return [first, wall.replace(tzinfo=zone, fold=1)]
+    return [first]
+
+
 def _checked(moment: Moment, now: datetime, text: str, future: bool) -> Moment:
-    if future and moment.instant <= now:
+    if future and to_utc(moment.instant) <= to_utc(now):
         raise ParseError(
             f"{text.strip()!r} is in the past ({moment.instant:%Y-%m-%d %H:%M %Z}); "
             f"a schedule needs a time in the future. Try for example {EXAMPLES}."

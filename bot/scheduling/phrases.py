@@ -40,7 +40,7 @@ __all__ = [
 ]  # fmt: skip
 
 WEEKDAYS = {
-    "monday": 0, "mon": 0, "tuesday": 1, "tue": 1, "tues": 1, "wednesday": 2, "wed": 2,
+    "monday": 0, "mon": 0, "tuesday": 1, "tue": 1, "tues": 1, "wednesday": 2, "wed": 2, "weds": 2,
     "thursday": 3, "thu": 3, "thur": 3, "thurs": 3, "friday": 4, "fri": 4,
     "saturday": 5, "sat": 5, "sunday": 6, "sun": 6,
 }  # fmt: skip
@@ -79,6 +79,11 @@ def normalise(text: str) -> str:
     17:00" -> "at 9 , 12 and 17:00"), because there they separate times.
     """
     text = text.strip().lower().replace("\u2019", "'").replace("\u2018", "'")
+    text = text.strip("\"'`()[] ")  # pasted with quotes or brackets around it
+    # Everyday spellings of the grammar's words.
+    text = re.sub(r"\beveryday\b", "every day", text)
+    text = re.sub(r"\b(?:work|working|business) ?days?\b", "weekdays", text)
+    text = re.sub(r"\b(?:same time|this time) tomorrow\b", "in 1 day", text)
     text = re.sub(r"\b([ap])\.m\.?", r"\1m", text)
     text = re.sub(r"\bo(?:' ?| )clock\b", "o'clock", text)
     text = _mark_time_lists(re.sub(r"\s+", " ", text))
@@ -102,34 +107,53 @@ def parse_weekday(word: str) -> int | None:
 
 
 def parse_day_set(text: str) -> tuple[int, ...] | None:
-    """'monday and wednesday', 'mon-fri', 'weekdays', 'tuesday through thursday' -> day numbers."""
+    """'monday and wednesday', 'mon-fri', 'weekdays', 'tuesday through thursday' -> day numbers.
+
+    Connectors ("and", "or", ",", "&", "/", "+") stand only between days, and "on", "every" or
+    "each" only before the first: "every sunday or" and "monday and" are not day sets.
+    """
     text = re.sub(r"\s*(?:-|–|to|through|thru|until)\s*", "-", text)
+    text = re.sub(r"\s*([&/+,])\s*", r" \1 ", text).strip()
     days: set[int] = set()
-    for word in re.split(r"\s+|&|/|\+|,", text):
-        if word in ("", "and", "or", "on", "every", "each"):
+    words = text.split()
+    while words and words[0] in ("on", "every", "each"):
+        words = words[1:]
+    expect_day = True
+    for word in words:
+        if word in ("and", "or", "&", "/", "+", ","):
+            if expect_day:
+                return None  # two connectors in a row, or one before any day
+            expect_day = True
             continue
-        if word in ("weekday", "weekdays"):
-            days.update(range(5))
-        elif word in ("weekend", "weekends"):
-            days.update((5, 6))
-        elif word in ("day", "days"):
-            days.update(range(7))
-        elif "-" in word:
-            first, _, last = word.partition("-")
-            start, end = parse_weekday(first), parse_weekday(last)
-            if start is None or end is None:
-                return None
-            day = start
-            days.add(day)
-            while day != end:  # "fri-mon" wraps over the weekend
-                day = (day + 1) % 7
-                days.add(day)
-        else:
-            weekday = parse_weekday(word)
-            if weekday is None:
-                return None
-            days.add(weekday)
+        found = _day_word(word)
+        if found is None:
+            return None
+        days.update(found)
+        expect_day = False
+    if expect_day:
+        return None  # empty, or a dangling connector at the end
     return tuple(sorted(days)) or None
+
+
+def _day_word(word: str) -> set[int] | None:
+    if word in ("weekday", "weekdays", "workday", "workdays"):
+        return set(range(5))
+    if word in ("weekend", "weekends"):
+        return {5, 6}
+    if word in ("day", "days"):
+        return set(range(7))
+    if "-" in word:
+        first, _, last = word.partition("-")
+        start, end = parse_weekday(first), parse_weekday(last)
+        if start is None or end is None:
+            return None
+        days, day = {start}, start
+        while day != end:  # "fri-mon" wraps over the weekend
+            day = (day + 1) % 7
+            days.add(day)
+        return days
+    weekday = parse_weekday(word)
+    return None if weekday is None else {weekday}
 
 
 def parse_ordinal_day(text: str) -> int | None:

@@ -14,7 +14,7 @@ NUMBER_WORDS = {
     "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
     "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20,
     "thirty": 30, "forty": 40, "forty-five": 45, "fifty": 50, "sixty": 60, "ninety": 90,
-    "couple": 2, "few": 3, "other": 2, "second": 2, "third": 3, "fourth": 4,
+    "couple": 2, "other": 2, "second": 2, "third": 3, "fourth": 4,
 }  # fmt: skip
 # Unit -> (field, size): "seconds" counts real time; "days" and "months" count the calendar.
 UNITS = {
@@ -42,7 +42,8 @@ TENS = {
 }  # fmt: skip
 _FRACTION_NOUNS = {"half": 2, "halves": 2, "third": 3, "thirds": 3, "quarter": 4, "quarters": 4}
 # Words that name a count by themselves: "a couple", "a few", "a dozen".
-_COUNT_NOUNS = {"couple": 2, "few": 3, "dozen": 12}
+# "a few" is vague (3? 5?): it is not a number, so "in a few minutes" asks for one.
+_COUNT_NOUNS = {"couple": 2, "dozen": 12}
 
 _ORDINAL_ONES = {
     "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,

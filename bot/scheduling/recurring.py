@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo
 from bot.errors import ParseError
 from bot.scheduling import holidays, phrases
 from bot.scheduling.lexicon import not_understood
-from bot.scheduling.moments import DEFAULT_TIME, add_duration
+from bot.scheduling.moments import DEFAULT_TIME, NIGHT, add_duration, check_period, night_clock
 from bot.scheduling.recurrence import Recurrence, RecurrenceType, first_calendar_occurrence
 
 EXAMPLES = "'every weekday at 9am' or 'every 2 weeks on monday at 18:30'"
@@ -43,6 +43,7 @@ _ADVERBS = {
     "monthly": "month",
     "yearly": "year",
     "annually": "year",
+    "fortnightly": "fortnight",
 }
 _UNIT_WORDS = {
     "second": "second", "seconds": "second", "sec": "second", "secs": "second",
@@ -57,7 +58,7 @@ _UNIT_WORDS = {
 MAX_INTERVAL = {"day": 3660, "week": 520, "month": 120, "year": 10}
 MAX_ELAPSED_MINUTES = 366 * 24 * 60
 _STARTS = re.compile(
-    r"^(?:every|each|hourly|daily|nightly|weekly|monthly|yearly|annually)\b"
+    r"^(?:every|each|hourly|daily|nightly|weekly|fortnightly|monthly|yearly|annually)\b"
     r"|^(?:on )?(?:the )?\S+ (?:\S+ )?(?:day )?of (?:every|each) month$"
     r"|^(?:once|twice|thrice|\S+ times) (?:a|per|every|each) (?:day|week|month|year)\b"
 )
@@ -120,6 +121,14 @@ def _interval(word: str | None, unit: str, text: str) -> int:
             f"{limit} {unit}s. Try for example {EXAMPLES}."
         )
     return int(number)
+
+
+def _counts(word: str | None) -> bool:
+    """Whether ``word`` can be the N of "every N days" (a number, "other", an ordinal)."""
+    if word is None or word in ("other", "second", "third", "fourth"):
+        return True
+    bare = re.sub(r"(?<=\d)(?:st|nd|rd|th)$", "", word)
+    return phrases.parse_quantity(bare) is not None
 
 
 def _day_set(text: str) -> tuple[int, ...] | None:
@@ -241,7 +250,10 @@ def _split(rest: str, text: str) -> Shape:
     rest = re.sub(r"^(?:every|each) quarter (?:of an )?hour$", "every 15 minutes", rest)
     found = re.fullmatch(r"(\w+)(?: (?:on|in|every|each) (.+))?", rest)
     if found and found.group(1) in _ADVERBS:
-        return _on_clause(_ADVERBS[found.group(1)], 1, found.group(2), text)
+        unit = _ADVERBS[found.group(1)]
+        if unit == "fortnight":
+            return _on_clause("week", 2, found.group(2), text)
+        return _on_clause(unit, 1, found.group(2), text)
     # "every 90 minutes", "every 2h30m", "every 1.5 hours": a clock duration is elapsed time.
     found = re.fullmatch(r"(?:every|each) (.+)", rest)
     if found:
@@ -254,7 +266,7 @@ def _split(rest: str, text: str) -> Shape:
         ):
             return Shape("elapsed", _elapsed_minutes(duration.seconds, text))
     found = re.fullmatch(r"(?:every|each) (?:(\S+) )?(\w+)(?: (?:on|in) (.+))?", rest)
-    if found and found.group(2) in _UNIT_WORDS:
+    if found and found.group(2) in _UNIT_WORDS and _counts(found.group(1)):
         unit = _UNIT_WORDS[found.group(2)]
         if unit == "fortnight":
             unit, interval = "week", 2 * _interval(found.group(1), "week", text)
@@ -263,16 +275,20 @@ def _split(rest: str, text: str) -> Shape:
         return _on_clause(unit, interval, found.group(3), text)
     # "every other friday", "every 2 fridays"; "every second tuesday" is ambiguous (see below)
     found = re.fullmatch(r"(?:every|each) (\S+) (.+)", rest)
-    days = _day_set(found.group(2)) if found else None
+    days = _day_set(found.group(2)) if found and not found.group(2).startswith("on ") else None
     if found and days is not None:
         word = found.group(1)
-        if word == "other" or word.isdigit() or phrases.parse_quantity(word) is not None:
+        ordinal_word = word in ("second", "third", "fourth", "fifth", "2nd", "3rd", "4th", "5th")
+        if not ordinal_word and (
+            word == "other" or word.isdigit() or phrases.parse_quantity(word) is not None
+        ):
             return Shape("week", _interval(word, "week", text), days=days, named_day=True)
-        if word in ("second", "third", "fourth", "fifth", "2nd", "3rd", "4th", "5th"):
+        if ordinal_word:
+            weeks = {"second": 2, "third": 3, "fourth": 4, "fifth": 5}.get(word) or int(word[0])
+            every = "every other week" if weeks == 2 else f"every {weeks} weeks"
             raise ParseError(
-                f"{rest!r} can mean every {word} week or the {word} one of each month. Say "
-                f"'every {'other' if word in ('second', '2nd') else word.rstrip('dht') + ' week'}"
-                f" on {found.group(2)}' or 'every {word} {found.group(2)} of the month'."
+                f"{rest!r} could mean {every} or the {word} {found.group(2)} of each month. Say "
+                f"'{every} on {found.group(2)}' or 'every {word} {found.group(2)} of the month'."
             )
     found = re.fullmatch(
         r"(?:every|each|on) (?:the )?(.+?) (?:of|in) (?:every|each|the) month", rest
@@ -385,7 +401,7 @@ def parse_recurrence(
     local_now = now.astimezone(zone)
     times, rest = _times_of_day(rest, period, text)
     minute_mark, rest = _minute_mark(rest)
-    rest = re.sub(r"^(?:at |on )|(?: at| on)$", "", rest).strip()
+    rest = re.sub(r"^(?:at |on )", "", rest).strip()
     rest = re.sub(r"^(?:on )?(every|each) ", r"\1 ", rest)
     shape = _split(rest, text)
     if frequency is not None:
@@ -438,6 +454,9 @@ def _times_of_day(text: str, period: str | None, whole: str) -> tuple[list[time]
             raise ParseError(
                 f"{whole.strip()!r} has no valid time of day. Try for example {EXAMPLES}."
             )
+        if period in NIGHT:
+            value = night_clock(value)  # "every night at 1" is 01:00
+        check_period(value, period, whole)
         hour = value.hour
         if period is not None and value.ambiguous:
             hour = value.choices(phrases.PERIODS[period])[0][0]

@@ -22,15 +22,16 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import re
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.errors import ParseError
 from bot.scheduling import fallback, holidays, phrases, zones
 from bot.scheduling.cron import cron_next_after, looks_like_cron, normalise_cron
-from bot.scheduling.moments import Moment, parse_moment
+from bot.scheduling.moments import Moment, add_duration, parse_moment
 from bot.scheduling.recurrence import Recurrence, RecurrenceType
 from bot.scheduling.recurring import is_recurring, parse_recurrence
+from bot.scheduling.wallclock import add_months, days_in_month, resolve_wall_time
 
 EXAMPLES = "'tomorrow at 9am' or 'every weekday at 18:30'"
 MAX_LENGTH = 300
@@ -41,7 +42,8 @@ _COUNT = re.compile(
 )
 MAX_COUNT = 10_000
 _BOUND = re.compile(
-    r"(?:^| )(starting|beginning|from|until|till|til|ending)(?: (?:on|from|at))?(?= |$)"
+    r"(?:^| )(starting|beginning|from|until|till|til|ending|through|thru|for)"
+    r"(?: (?:on|from))?(?= |$)"
 )
 # Words of the grammar that are never a zone, even where a city shares the name.
 _GRAMMAR_WORDS = frozenset(
@@ -51,11 +53,19 @@ _GRAMMAR_WORDS = frozenset(
 )
 
 
+_STARTS = ("starting", "beginning", "from")
+
+
 def _take_count(text: str) -> tuple[int | None, str]:
     found = _COUNT.search(text)
     if found is None:
         return None, text
     word = found.group(1) or found.group(2)
+    if re.search(r"(?:^| )(?:at|@)$", text[: found.start()]):
+        raise ParseError(
+            f"In {text.strip()!r}, is {word} the time or the number of times? Say "
+            f"'at {word}am, 10 times' or 'at 9am, {word} times'."
+        )
     number = int(word) if word.isdigit() else _COUNT_WORDS.get(word)
     if number is None or number < 1:
         raise ParseError(
@@ -70,8 +80,50 @@ def _take_count(text: str) -> tuple[int | None, str]:
     return number, phrases.squeeze(text[: found.start()] + " " + text[found.end() :])
 
 
+_OFFSET = re.compile(
+    r"(?:^| )(?:utc|gmt)(?P<sign>[+-])(?P<hours>\d{1,2})(?::?(?P<minutes>\d{2}))?(?= |$)"
+)
+# Abbreviations that are also English words: only ever read at the end of the text.
+_WORDLIKE_ZONES = frozenset({"eat", "cat", "art", "west", "central", "eastern", "pacific"})
+_AFTER_CLOCK = re.compile(r"(?:\d|am|pm|noon|midnight|o'clock) (?P<abbr>[a-z]{2,5})(?= )")
+
+
+def _take_offset(text: str) -> tuple[str, str | None]:
+    """'9am UTC+2' -> Etc/GMT-2 (IANA's Etc names invert the sign); half hours are refused."""
+    found = _OFFSET.search(text)
+    if found is None:
+        return text, None
+    hours = int(found["hours"])
+    if (found["minutes"] not in (None, "00")) or hours > 14:
+        raise ParseError(
+            f"{found.group(0).strip()!r} is not a whole-hour offset I can keep through daylight "
+            "saving. Name the zone instead, for example 'in Asia/Kolkata' or 'IST'."
+        )
+    sign = "-" if found["sign"] == "+" else "+"
+    name = "UTC" if hours == 0 else f"Etc/GMT{sign}{hours}"
+    return phrases.squeeze(text[: found.start()] + " " + text[found.end() :]), name
+
+
+def _take_inner_zone(text: str) -> tuple[str, str | None]:
+    """A zone abbreviation right after a clock time, not at the end: '9am BST tomorrow'."""
+    for found in _AFTER_CLOCK.finditer(text):
+        abbr = found["abbr"]
+        if abbr in _WORDLIKE_ZONES or abbr in _GRAMMAR_WORDS or abbr not in zones.ABBREVIATIONS:
+            continue
+        cut = text[: found.start("abbr")] + text[found.end("abbr") :]
+        return phrases.squeeze(cut), zones.ABBREVIATIONS[abbr]
+    return text, None
+
+
 def _take_zone(text: str) -> tuple[str, str | None]:
-    """Cut a zone off the end of ``text``: '... PST', '... in Europe/Paris', '... tokyo time'."""
+    """Cut a zone out of ``text``: '... PST', '... in Europe/Paris', '... tokyo time',
+    '9am BST tomorrow' (an abbreviation right after the time), '9am UTC+2'."""
+    text, offset = _take_offset(text)
+    if offset is not None:
+        return text, offset
+    text, inner = _take_inner_zone(text)
+    if inner is not None:
+        return text, inner
     words = text.split()
     if words and words[-1] == "time" and len(words) > 1:
         words = words[:-1]
@@ -92,15 +144,28 @@ def _take_zone(text: str) -> tuple[str, str | None]:
     return text, None
 
 
+def _joins_weekdays(text: str, mark: re.Match[str]) -> bool:
+    """'monday through friday' is a range of days, not an end bound."""
+    before = text[: mark.start()].split()
+    after = text[mark.end() :].split()
+    return (
+        mark.group(1) in ("through", "thru", "until", "till", "til")
+        and bool(before and after)
+        and phrases.parse_weekday(before[-1]) is not None
+        and phrases.parse_weekday(after[0]) is not None
+    )
+
+
 def _split_bounds(text: str) -> tuple[str, dict[str, str]]:
     """Split 'every day at 9 starting monday until dec 31' into the rule and its bounds."""
-    marks = list(_BOUND.finditer(text))
+    marks = [mark for mark in _BOUND.finditer(text) if not _joins_weekdays(text, mark)]
     if not marks:
         return text, {}
     bounds: dict[str, str] = {}
     for index, mark in enumerate(marks):
         end = marks[index + 1].start() if index + 1 < len(marks) else len(text)
-        key = "until" if mark.group(1) in ("until", "till", "til", "ending") else "starting"
+        word = mark.group(1)
+        key = "for" if word == "for" else "starting" if word in _STARTS else "until"
         if key in bounds:
             raise ParseError(f"{text!r} gives two '{key}' bounds. Try for example {EXAMPLES}.")
         bounds[key] = text[mark.end() : end].strip()
@@ -148,10 +213,10 @@ def _parse(text: str, now: datetime, default_zone: ZoneInfo) -> Recurrence:
             # "3 days from now" uses "from" without being a bound: read the whole text first, and
             # if it is not a time either, report only what it cannot read ("from purple now").
             try:
-                return _once(normal, text, now, zone)
+                return _once(normal, text, now, zone, default_zone)
             except ParseError as whole:
                 try:
-                    _once(main, text, now, zone)
+                    _once(main, text, now, zone, default_zone)
                 except ParseError:
                     raise whole from None
             raise ParseError(
@@ -159,15 +224,19 @@ def _parse(text: str, now: datetime, default_zone: ZoneInfo) -> Recurrence:
                 f"{main!r} is one point in time. Try for example 'every day at 9 until dec 31' "
                 "or 'every monday at 18:00 10 times'."
             )
-        return _once(normal, text, now, zone)
+        return _once(normal, text, now, zone, default_zone)
     start = until = None
     start_time = None
     if "starting" in bounds:
-        moment = _bound(bounds["starting"], now, zone, "start", text)
+        moment = _bound(bounds["starting"], now, zone, "start", text, default_zone)
         start = moment.instant
         start_time = moment.instant.time().replace(tzinfo=None) if moment.has_time else None
+    if "until" in bounds and "for" in bounds:
+        raise ParseError(f"{text.strip()!r} gives both an end and a length: keep one of them.")
     if "until" in bounds:
-        until = _bound(bounds["until"], now, zone, "end", text).instant
+        until = _bound(bounds["until"], now, zone, "end", text, default_zone).instant
+    if "for" in bounds:
+        until = _length_bound(bounds["for"], now if start is None else max(now, start), zone, text)
     if looks_like_cron(main):
         expression = normalise_cron(main)
         after = now if start is None else max(now, start - timedelta(microseconds=1))
@@ -187,24 +256,70 @@ def _parse(text: str, now: datetime, default_zone: ZoneInfo) -> Recurrence:
     return dataclasses.replace(rule, count=count, until=until)
 
 
-def _once(normal: str, text: str, now: datetime, zone: ZoneInfo) -> Recurrence:
-    moment = parse_moment(normal, now, zone)
+def _once(normal: str, text: str, now: datetime, zone: ZoneInfo, calendar: ZoneInfo) -> Recurrence:
+    moment = parse_moment(normal, now, zone, calendar_zone=calendar)
     return Recurrence.once(moment.instant, zone.key)
 
 
-def _bound(part: str, now: datetime, zone: ZoneInfo, default: str, text: str) -> Moment:
+def _period_bound(part: str, now: datetime, zone: ZoneInfo, default: str) -> Moment | None:
+    """'starting next week' is next Monday 00:00; 'until next month' the end of next month."""
+    found = re.fullmatch(
+        r"(?:the )?(?:(start|beginning|end) of )?(next|this) (week|month|year)", part
+    )
+    if found is None or (found[2] == "this" and found[1] is None):
+        return None
+    today = now.astimezone(zone).date()
+    offset = 1 if found[2] == "next" else 0
+    if found[3] == "week":
+        first = today - timedelta(days=today.weekday()) + timedelta(weeks=offset)
+        last = first + timedelta(days=6)
+    elif found[3] == "month":
+        year, month = add_months(today.year, today.month, offset)
+        first, last = date(year, month, 1), date(year, month, days_in_month(year, month))
+    else:
+        first, last = date(today.year + offset, 1, 1), date(today.year + offset, 12, 31)
+    at_end = found[1] == "end" or (found[1] is None and default == "end")
+    day, clock = (last, time(23, 59, 59)) if at_end else (first, time(0))
+    return Moment(resolve_wall_time(day, clock, zone), False)
+
+
+def _length_bound(part: str, start: datetime, zone: ZoneInfo, text: str) -> datetime:
+    """'for 2 weeks' after the start: the last run is before start + 2 weeks."""
+    length = phrases.parse_duration(part)
+    if length is None:
+        raise ParseError(
+            f"{part!r} in {text.strip()!r} is not a length of time. Try for example "
+            "'every day at 9 for 2 weeks' or 'every hour for 3 hours'."
+        )
+    return add_duration(start, length, zone) - timedelta(microseconds=1)
+
+
+def _bound(
+    part: str, now: datetime, zone: ZoneInfo, default: str, text: str, calendar: ZoneInfo
+) -> Moment:
     if not part:
         raise ParseError(
             f"{text.strip()!r} ends without saying when. Try for example "
             "'every day at 9 starting tomorrow' or 'every day at 9 until dec 31'."
         )
+    period = _period_bound(phrases.normalise(part), now, calendar, default)
+    if period is not None:
+        return period
+    if re.fullmatch(r"\d{1,2}", phrases.normalise(part)):
+        part = f"at {part.strip()}"  # "until 5", "starting 9": a bare hour after a bound
     if default == "start":
+        if phrases.normalise(part) in ("now", "right now"):
+            # From the next whole minute: the first run must be after now.
+            following = now.astimezone(zone).replace(second=0, microsecond=0)
+            return Moment(following + timedelta(minutes=1), True)
         # "starting at 10am" is the next 10:00; "starting today" may begin in the past (00:00).
         try:
-            return parse_moment(part, now, zone, default="start")
+            return parse_moment(part, now, zone, default="start", calendar_zone=calendar)
         except ParseError:
-            return parse_moment(part, now, zone, default="start", future=False)
-    return parse_moment(part, now, zone, default="end")
+            return parse_moment(
+                part, now, zone, default="start", future=False, calendar_zone=calendar
+            )
+    return parse_moment(part, now, zone, default="end", calendar_zone=calendar)
 
 
 async def parse_when_async(text: str, now: datetime, zone: ZoneInfo | str) -> Recurrence:

@@ -296,7 +296,8 @@ HOLIDAYS = _family("holidays", [
     (P, "st patrick's day", Once("2027-03-17 09:00")),
     (P, "mlk day", Once("2027-01-18 09:00")),
     (P, "christmas at 8am", Once("2026-12-25 08:00")),
-    (P, "new year's day at midnight", Once("2027-01-01 00:00")),
+    # midnight on a named day could start it or end it: refused (say 00:00, or name the next day)
+    (P, "new year's day at 00:00", Once("2027-01-01 00:00")),
     (NY, "mother's day", Once("2027-05-09 09:00")),
     (NY, "father's day", Once("2026-06-21 09:00")),
     (NY, "independence day", Once("2026-07-04 09:00")),
@@ -502,6 +503,8 @@ SILENT_MISREADS = _family("silent_misreads", [
 ])  # fmt: skip
 
 REFUSED = _family("refused", [
+    (P, "new year's day at midnight", Refused("midnight")),
+    (P, "friday at midnight", Refused("midnight")),
     (P, "blorp at 9", Refused("blorp")),
     (P, "tomorrow blorp", Refused("blorp")),
     (P, "every day at 9 please", Refused("please")),

@@ -42,6 +42,19 @@ ONE_SHOTS = [
     ("friday 13", "2026-12-04 13:00"),
     ("friday the 13th", "2027-08-13 09:00"),
     ("the last day of june", "2027-06-30 09:00"),
+    # an nth weekday without a month is of this month, or the next once it has passed
+    ("the 2nd friday", "2026-12-11 09:00"),
+    ("the 1st tuesday", "2027-01-05 09:00"),
+    # at night the small hours belong to the next date
+    ("tonight at 1", "2026-12-02 01:00"),
+    ("tomorrow night at 2am", "2026-12-03 02:00"),
+    # "tomorrow" is the typist's tomorrow, whatever zone names the clock
+    ("tomorrow at 9am UTC", "2026-12-02 09:00"),
+    ("9am BST tomorrow", "2026-12-02 09:00"),
+    ("9am UTC+2", "2026-12-02 09:00"),
+    ("next weekend", "2026-12-05 09:00"),
+    ("same time tomorrow", "2026-12-02 14:30"),
+    ('"tomorrow at 9"', "2026-12-02 09:00"),
     ("second tuesday january", "2027-01-12 09:00"),
 ]
 
@@ -69,6 +82,15 @@ RECURRING = [
      ["2027-11-25 08:00", "2028-11-23 08:00"]),
     ("three times a day at 8, 12 and 18:00", RecurrenceType.DAILY,
      ["2026-12-01 18:00", "2026-12-02 08:00", "2026-12-02 12:00"]),
+    ("everyday at 9", RecurrenceType.DAILY, ["2026-12-02 09:00", "2026-12-03 09:00"]),
+    ("every business day at 9", RecurrenceType.WEEKLY, ["2026-12-02 09:00", "2026-12-03 09:00"]),
+    ("fortnightly on monday at 9", RecurrenceType.WEEKLY, ["2026-12-07 09:00", "2026-12-21 09:00"]),
+    ("every night at 1", RecurrenceType.DAILY, ["2026-12-02 01:00", "2026-12-03 01:00"]),
+    ("every hour starting now", RecurrenceType.HOURLY, ["2026-12-01 14:31", "2026-12-01 15:31"]),
+    ("every monday through friday at 8", RecurrenceType.WEEKLY,
+     ["2026-12-02 08:00", "2026-12-03 08:00"]),
+    ("every day at 9 for 3 days", RecurrenceType.DAILY,
+     ["2026-12-02 09:00", "2026-12-03 09:00", "2026-12-04 09:00"]),
     ("every day at noon except weekends", RecurrenceType.WEEKLY,
      ["2026-12-02 12:00", "2026-12-03 12:00", "2026-12-04 12:00", "2026-12-07 12:00"]),
 ]  # fmt: skip
@@ -94,6 +116,19 @@ REFUSED = [
     ("next fridya", "did you mean 'friday'"),
     ("tomorrow at 9 purple", "the word 'purple'"),
     ("\x00 tomorrow", "the word"),
+    ("every day from 9 to 5", "'9 to 5'"),
+    ("every day at 9 times", "the time or the number of times"),
+    ("tomorrow morning at 9pm", "21:00 is not in the morning"),
+    ("every night at 9am", "09:00 is not in the night"),
+    ("at noon pm", "'at noon pm'"),
+    ("friday at midnight", "midnight on a named day"),
+    ("in 5", "says how many but not of what"),
+    ("in a few minutes", "'a few' is not a number"),
+    ("every weekday at", "'every weekday at'"),
+    ("every sunday or", "'every sunday or'"),
+    ("every third tuesday", "every 3 weeks or the third tuesday of each month"),
+    ("june 31", "June has no day 31"),
+    ("9am UTC+5:30", "not a whole-hour offset"),
 ]
 
 

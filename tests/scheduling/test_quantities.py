@@ -39,7 +39,6 @@ QUANTITIES: list[tuple[str, float]] = [
     ("a couple", 2),
     ("a couple of", 2),
     ("couple", 2),
-    ("a few", 3),
     ("a dozen", 12),
     ("two dozen", 24),
     ("half a dozen", 6),
@@ -52,6 +51,7 @@ QUANTITIES: list[tuple[str, float]] = [
 ]
 
 NOT_QUANTITIES = [
+    "a few",  # vague: 3? 5? never a guess
     "",
     "blorp",
     "and",
@@ -106,7 +106,6 @@ DURATIONS: list[tuple[str, Duration]] = [
     ("30s", Duration(seconds=30)),
     ("a minute", Duration(seconds=60)),
     ("a couple of hours", Duration(seconds=2 * HOUR)),
-    ("a few minutes", Duration(seconds=180)),
     ("a day", Duration(days=1)),
     ("5 days", Duration(days=5)),
     ("1d 2h", Duration(days=1, seconds=2 * HOUR)),
@@ -125,6 +124,7 @@ DURATIONS: list[tuple[str, Duration]] = [
 ]
 
 NOT_DURATIONS = [
+    "a few minutes",  # vague
     "",
     "hour",
     "blorp",
