@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from bot.errors import ValidationError
 from bot.scheduling.cron import normalise_cron
@@ -70,7 +70,8 @@ def check_schedule(
 
 def shortest_gap(recurrence: Recurrence, sample: int = 50) -> timedelta | None:
     """The smallest distance between consecutive runs among the first ``sample``."""
-    runs = list(itertools.islice(recurrence.occurrences(), sample))
+    # In UTC: two datetimes in one zone subtract as wall clocks, so a DST change would distort it.
+    runs = [run.astimezone(UTC) for run in itertools.islice(recurrence.occurrences(), sample)]
     gaps = [b - a for a, b in itertools.pairwise(runs)]
     return min(gaps) if gaps else None
 

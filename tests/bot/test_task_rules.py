@@ -94,6 +94,14 @@ def test_shortest_gap(cron: str, gap: timedelta) -> None:
     assert shortest_gap(recurrence) == gap
 
 
+def test_shortest_gap_is_real_time_across_a_dst_change() -> None:
+    """Every 20 minutes through New York's repeated hour: the gaps are 20 real minutes."""
+    zone = ZoneInfo("America/New_York")
+    anchor = datetime(2026, 11, 1, 0, 40, tzinfo=zone)
+    recurrence = Recurrence(RecurrenceType.HOURLY, anchor, zone.key, step_minutes=20)
+    assert shortest_gap(recurrence) == timedelta(minutes=20)
+
+
 def test_too_frequent_and_past_schedules_are_refused() -> None:
     """Under the minimum interval, or starting in the past: refused with the numbers."""
     every_5 = Recurrence(RecurrenceType.CRON, NOW + timedelta(minutes=5), "UTC", cron="*/5 * * * *")
