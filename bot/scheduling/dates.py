@@ -264,6 +264,11 @@ def _relative_day(rest: str, today: date) -> DateChoice | None:
         years = [int(found["year"])] if found["year"] else [today.year, today.year + 1]
         dates = [date(y, month, days_in_month(y, month)) for y in years]
         return DateChoice([d for d in dates if found["year"] or d >= today], bool(found["year"]))
+    if rest in ("end of the week", "the end of the week", "end of this week", "end of week",
+                "the end of this week"):  # fmt: skip
+        return DateChoice([_monday(today) + timedelta(days=6)], strict=True)  # this Sunday
+    if rest in ("end of next week", "the end of next week"):
+        return DateChoice([_monday(today) + timedelta(days=13)], strict=True)
     if rest in ("end of next month", "the end of next month", "the last day of next month"):
         year, month = add_months(today.year, today.month, 1)
         return DateChoice([date(year, month, days_in_month(year, month))], strict=True)

@@ -78,11 +78,23 @@ def _times_phrase(times: tuple[time, ...]) -> str:
 
 
 def describe_cron(expression: str) -> str:
-    """cron-descriptor's 24-hour description ('At 09:00, Monday through Friday')."""
+    """cron-descriptor's 24-hour description ('At 09:00, Monday through Friday').
+
+    cron-descriptor joins a stepped day-of-month and a day-of-week with "or" (``0 9 */2 * 1``:
+    "every 2 days, or on Monday"); cron only ORs them when neither field starts with ``*``, so
+    then the description says that both must match.
+    """
     try:
-        return str(ExpressionDescriptor(expression, use_24hour_time_format=True).get_description())
+        text = str(ExpressionDescriptor(expression, use_24hour_time_format=True).get_description())
     except Exception:  # the library's own error types vary by version; never fail a preview on it
         return f"Cron schedule {expression!r}"
+    day_of_month, _, day_of_week = expression.split()[2:5]
+    if (day_of_month.startswith("*") and day_of_month != "*" and day_of_week != "*") or (
+        day_of_week.startswith("*") and day_of_week != "*" and day_of_month != "*"
+    ):
+        text = text.replace(", or ", ", and only ")
+        text += " (both day fields must match, as in cron)"
+    return text
 
 
 def describe(recurrence: Recurrence) -> str:

@@ -82,7 +82,8 @@ def normalise(text: str) -> str:
     text = text.strip("\"'`()[] ")  # pasted with quotes or brackets around it
     # Everyday spellings of the grammar's words.
     text = re.sub(r"\beveryday\b", "every day", text)
-    text = re.sub(r"\b(?:work|working|business) ?days?\b", "weekdays", text)
+    text = re.sub(r"\b(?:(?:work|working|business|week) days?|workdays?)\b", "weekdays", text)
+    text = re.sub(r"\bweekend ?days?\b", "weekends", text)
     text = re.sub(r"\b(?:same time|this time) tomorrow\b", "in 1 day", text)
     text = re.sub(r"\b([ap])\.m\.?", r"\1m", text)
     text = re.sub(r"\bo(?:' ?| )clock\b", "o'clock", text)
@@ -116,8 +117,8 @@ def parse_day_set(text: str) -> tuple[int, ...] | None:
     text = re.sub(r"\s*([&/+,])\s*", r" \1 ", text).strip()
     days: set[int] = set()
     words = text.split()
-    while words and words[0] in ("on", "every", "each"):
-        words = words[1:]
+    if words and words[0] in ("on", "every", "each"):
+        words = words[1:]  # one of them: "every every monday" is not a day set
     expect_day = True
     for word in words:
         if word in ("and", "or", "&", "/", "+", ","):

@@ -240,7 +240,14 @@ class Recurrence:
         """The first occurrence strictly after ``instant``, or ``None`` when there is none.
 
         Honours ``until`` but not ``count`` (see the module docstring).  Aware, in the zone.
+        A schedule that would run past the year 9999 has no next run (``None``), never an error.
         """
+        try:
+            return self._next_after(instant)
+        except OverflowError:
+            return None
+
+    def _next_after(self, instant: datetime) -> datetime | None:
         threshold = to_utc(instant)
         if threshold < self.anchor:
             found: datetime | None = self.anchor

@@ -22,17 +22,21 @@ Every word must be read; anything left over is reported.
 
 from __future__ import annotations
 
+import calendar
+import dataclasses
 import math
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.errors import ParseError
 from bot.scheduling import holidays, phrases
+from bot.scheduling.cron import cron_next_after, normalise_cron
 from bot.scheduling.lexicon import not_understood
 from bot.scheduling.moments import DEFAULT_TIME, NIGHT, add_duration, check_period, night_clock
 from bot.scheduling.recurrence import Recurrence, RecurrenceType, first_calendar_occurrence
+from bot.scheduling.wallclock import is_gap, to_utc
 
 EXAMPLES = "'every weekday at 9am' or 'every 2 weeks on monday at 18:30'"
 _ADVERBS = {
@@ -59,7 +63,7 @@ MAX_INTERVAL = {"day": 3660, "week": 520, "month": 120, "year": 10}
 MAX_ELAPSED_MINUTES = 366 * 24 * 60
 _STARTS = re.compile(
     r"^(?:every|each|hourly|daily|nightly|weekly|fortnightly|monthly|yearly|annually)\b"
-    r"|^(?:on )?(?:the )?\S+ (?:\S+ )?(?:day )?of (?:every|each) month$"
+    r"|^(?:on )?(?:the )?.+ (?:of|in) (?:every|each) month$"
     r"|^(?:once|twice|thrice|\S+ times) (?:a|per|every|each) (?:day|week|month|year)\b"
 )
 _TICK = timedelta(microseconds=1)
@@ -78,6 +82,7 @@ class Shape:
     month: int | None = None
     ordinal: int | None = None
     named_day: bool = False
+    days_of_month: tuple[int, ...] = ()
 
 
 def is_recurring(text: str) -> bool:
@@ -106,9 +111,13 @@ def _strip_times(text: str) -> str:
 def _interval(word: str | None, unit: str, text: str) -> int:
     if word is None:
         return 1
-    number = phrases.parse_quantity(re.sub(r"(?<=\d)(?:st|nd|rd|th)$", "", word))
-    if number is None and word in ("other", "second", "third", "fourth"):
-        number = {"other": 2, "second": 2, "third": 3, "fourth": 4}[word]
+    ordinal = phrases.parse_ordinal(word)
+    if word == "other":
+        number: float | None = 2
+    elif ordinal is not None and ordinal >= 1:
+        number = ordinal  # "every third day" is every 3 days (never a third of a day)
+    else:
+        number = phrases.parse_quantity(word)
     if number is None or number != int(number) or number < 1:
         raise ParseError(
             f"{word!r} in {text.strip()!r} is not a whole number of at least 1. "
@@ -125,7 +134,12 @@ def _interval(word: str | None, unit: str, text: str) -> int:
 
 def _counts(word: str | None) -> bool:
     """Whether ``word`` can be the N of "every N days" (a number, "other", an ordinal)."""
-    if word is None or word in ("other", "second", "third", "fourth"):
+    if word is None or word == "other":
+        return True
+    if word in ("a", "an"):
+        return False  # "every a day" is not English; "once a day" was rewritten before this
+    ordinal = phrases.parse_ordinal(word)
+    if ordinal is not None and ordinal >= 1:
         return True
     bare = re.sub(r"(?<=\d)(?:st|nd|rd|th)$", "", word)
     return phrases.parse_quantity(bare) is not None
@@ -197,6 +211,9 @@ def _on_clause(unit: str, interval: int, on: str | None, text: str) -> Shape:
             raise not_understood(f"on {on}", text, EXAMPLES)
         return Shape(unit, interval, days=days, named_day=True)
     if unit == "month":
+        several = _days_of_month(on, text)
+        if several is not None:
+            return Shape(unit, interval, days_of_month=several, named_day=True)
         nth = _nth_weekday(on)
         if nth is not None and nth[2] is None:
             return Shape(unit, interval, days=(nth[1],), ordinal=nth[0], named_day=True)
@@ -224,6 +241,26 @@ def _on_clause(unit: str, interval: int, on: str | None, text: str) -> Shape:
         return Shape(unit, interval, day_of_month=month_day[1], month=month_day[0],
                      named_day=True)  # fmt: skip
     raise not_understood(f"on {on}", text, EXAMPLES)
+
+
+def _days_of_month(on: str, text: str) -> tuple[int, ...] | None:
+    """'the 1st and 15th', '1st, 15th and 28th' -> (1, 15, 28); None for a single day."""
+    parts = [p for p in re.split(r"\s*(?:,|\band\b|&)\s*", re.sub(r"^the ", "", on)) if p]
+    if len(parts) < 2:
+        return None
+    days = []
+    for part in parts:
+        day = phrases.parse_ordinal_day(part)
+        if day is None:
+            return None
+        days.append(day)
+    if max(days) > 28:
+        raise ParseError(
+            f"{text.strip()!r}: several days of the month must be the 28th or earlier (a month "
+            "without the 30th would skip it). For the end of the month add a separate "
+            "'every month on the last day' task."
+        )
+    return tuple(sorted(set(days)))
 
 
 def _month_day(body: str) -> tuple[int, int] | None:
@@ -256,7 +293,7 @@ def _split(rest: str, text: str) -> Shape:
         return _on_clause(unit, 1, found.group(2), text)
     # "every 90 minutes", "every 2h30m", "every 1.5 hours": a clock duration is elapsed time.
     found = re.fullmatch(r"(?:every|each) (.+)", rest)
-    if found:
+    if found and phrases.parse_ordinal(found.group(1).split()[0]) is None:
         duration = phrases.parse_duration(found.group(1))
         if (
             duration is not None
@@ -275,16 +312,19 @@ def _split(rest: str, text: str) -> Shape:
         return _on_clause(unit, interval, found.group(3), text)
     # "every other friday", "every 2 fridays"; "every second tuesday" is ambiguous (see below)
     found = re.fullmatch(r"(?:every|each) (\S+) (.+)", rest)
-    days = _day_set(found.group(2)) if found and not found.group(2).startswith("on ") else None
+    days = (
+        _day_set(found.group(2))
+        if found and not re.match(r"(?:on|every|each) ", found.group(2))
+        else None
+    )
     if found and days is not None:
         word = found.group(1)
-        ordinal_word = word in ("second", "third", "fourth", "fifth", "2nd", "3rd", "4th", "5th")
-        if not ordinal_word and (
-            word == "other" or word.isdigit() or phrases.parse_quantity(word) is not None
-        ):
+        ordinal = None if word.isdigit() else phrases.parse_ordinal(word)
+        if ordinal is None and (word == "other" or (_counts(word) and word not in ("a", "an"))):
             return Shape("week", _interval(word, "week", text), days=days, named_day=True)
-        if ordinal_word:
-            weeks = {"second": 2, "third": 3, "fourth": 4, "fifth": 5}.get(word) or int(word[0])
+        if ordinal is not None and ordinal >= 2:
+            # "every first/last friday" is of the month (below); "second" could be either.
+            weeks = ordinal
             every = "every other week" if weeks == 2 else f"every {weeks} weeks"
             raise ParseError(
                 f"{rest!r} could mean {every} or the {word} {found.group(2)} of each month. Say "
@@ -297,6 +337,8 @@ def _split(rest: str, text: str) -> Shape:
         return _on_clause("month", 1, found.group(1), text)
     found = re.fullmatch(r"(?:every|each|on) (.+)", rest)
     body = found.group(1) if found else rest
+    if re.match(r"(?:on|every|each) ", body):
+        raise not_understood(rest, text, EXAMPLES)
     nth = _nth_weekday(body)
     if nth is not None:
         # "every first monday" is of the month; "every first friday of may" once a year.
@@ -334,7 +376,8 @@ def _elapsed_minutes(seconds: float, text: str) -> int:
 _MINUTE_MARK = re.compile(
     r"(?:^| )(?:on the (?P<half>half )?hour|at (?::(?P<colon>\d{2})|(?P<past>\d{1,2}) "
     r"(?:minutes )?past(?: the hour)?|half past(?: the hour)?|(?:a )?quarter (?P<qto>past|to)"
-    r"(?: the hour)?))(?= |$)"
+    r"(?: the hour)?))(?= |$)(?! (?:\d|one|two|three|four|five|six|seven|eight|nine|ten|eleven"
+    r"|twelve|noon|midnight)\b)"
 )
 
 
@@ -399,8 +442,8 @@ def parse_recurrence(
         rest = phrases.squeeze(rest[: period_match.start()] + (" every day" if daily else "")
                                + rest[period_match.end() :])  # fmt: skip
     local_now = now.astimezone(zone)
-    times, rest = _times_of_day(rest, period, text)
     minute_mark, rest = _minute_mark(rest)
+    times, rest = _times_of_day(rest, period, text)
     rest = re.sub(r"^(?:at |on )", "", rest).strip()
     rest = re.sub(r"^(?:on )?(every|each) ", r"\1 ", rest)
     shape = _split(rest, text)
@@ -417,6 +460,8 @@ def parse_recurrence(
         return _elapsed(minutes, times, minute_mark, zone, local_now, start, text)
     if minute_mark is not None:
         raise not_understood(text, text, EXAMPLES)
+    if shape.days_of_month:
+        return _several_days(shape, times or [DEFAULT_TIME], zone, local_now, start, text)
     if not times:
         if start_time is not None:
             times = [start_time]
@@ -427,7 +472,9 @@ def parse_recurrence(
 
 def _check_frequency(count: int, shape: Shape, times: list[time], text: str) -> None:
     """'twice a week' must name two days, 'three times a day' three times: never a guess."""
-    if shape.unit == "week" and shape.ordinal is None:
+    if shape.days_of_month:
+        named, what = len(shape.days_of_month), "days"
+    elif shape.unit == "week" and shape.ordinal is None:
         named, what = (len(shape.days) if shape.named_day else 0), "days"
     elif shape.unit == "day":
         named, what = len(times), "times of day"
@@ -481,8 +528,10 @@ def _calendar(
     kind = kinds[shape.unit]
     if shape.unit == "day" and (shape.days or shape.day_of_month):
         raise not_understood(text, text, EXAMPLES)
-    base = now if start is None else max(now, start.astimezone(zone))
-    threshold = now if start is None else max(now, start.astimezone(zone) - _TICK)
+    base = now if start is None else start.astimezone(zone)
+    # With a start the series counts its interval from the start, even one already passed
+    # ("every 2 weeks starting today" after today's run: two weeks from today, not one).
+    threshold = now if start is None else start.astimezone(zone) - _TICK
     from_now = not times
     if from_now:
         # An interval alone ("every 2 weeks", "daily"): one interval from now, at this minute.
@@ -506,29 +555,66 @@ def _calendar(
             raise ParseError(
                 f"{text.strip()!r} names a day that no year has. Try for example {EXAMPLES}."
             ) from None
+        if (month, day_of_month) == (2, 29) and shape.interval > 1:
+            # "every 4 years on feb 29": start in a leap year, or it would never see the 29th.
+            year = threshold.astimezone(zone).year
+            while not calendar.isleap(year) or datetime(year, 3, 1, tzinfo=zone) <= threshold:
+                year += 1
+            threshold = max(threshold, datetime(year, 1, 1, tzinfo=zone))
     first, *more = times
+    uses_days = kind is RecurrenceType.WEEKLY or shape.ordinal is not None
     anchor = first_calendar_occurrence(
         kind,
         first,
         zone,
         threshold,
-        weekdays=weekdays if kind is RecurrenceType.WEEKLY or shape.ordinal else (),
+        weekdays=weekdays if uses_days else (),
         day_of_month=day_of_month,
         month=month,
         more_times=tuple(more),
         ordinal=shape.ordinal,
     )
-    return Recurrence(
+    rule = Recurrence(
         kind,
         anchor,
         zone.key,
         shape.interval,
         time_of_day=first,
         more_times=tuple(more),
-        weekdays=weekdays if kind is RecurrenceType.WEEKLY or shape.ordinal else (),
+        weekdays=weekdays if uses_days else (),
         day_of_month=None if shape.ordinal else day_of_month,
         ordinal=shape.ordinal,
     )
+    if to_utc(anchor) > to_utc(now):
+        return rule
+    # The series began at a start already passed: its first run still ahead, in step with it.
+    following = rule.next_after(now)
+    if following is None:
+        raise ParseError(f"{text.strip()!r} has no run after now. Try for example {EXAMPLES}.")
+    return dataclasses.replace(rule, anchor=following)
+
+
+def _several_days(
+    shape: Shape,
+    times: list[time],
+    zone: ZoneInfo,
+    now: datetime,
+    start: datetime | None,
+    text: str,
+) -> Recurrence:
+    """'every month on the 1st and 15th at 9': a cron rule, which keeps the DST rules too."""
+    if shape.interval != 1 or len({at.minute for at in times}) != 1:
+        raise ParseError(
+            f"{text.strip()!r}: several days of the month need an interval of one month and "
+            "times on the same minute (e.g. 'every month on the 1st and 15th at 9:00 and 17:00')."
+        )
+    hours = ",".join(str(at.hour) for at in times)
+    days = ",".join(str(day) for day in shape.days_of_month)
+    expression = normalise_cron(f"{times[0].minute} {hours} {days} * *")
+    after = now if start is None else max(now, start - _TICK)
+    anchor = cron_next_after(expression, after, zone)
+    assert anchor is not None  # days up to the 28th come every month
+    return Recurrence(RecurrenceType.CRON, anchor, zone.key, cron=expression)
 
 
 def _elapsed(
@@ -541,32 +627,45 @@ def _elapsed(
     text: str,
 ) -> Recurrence:
     """'every N minutes' / 'every N hours' / 'hourly': elapsed real time from the anchor."""
-    if len(times) > 1:
+    if len(times) > 1 or (times and minute_mark is not None):
         raise not_understood(text, text, EXAMPLES)
+    after = start - _TICK if start is not None and start > now else now
     if times:
-        if minute_mark is not None:
-            raise not_understood(text, text, EXAMPLES)
         # "every 2 hours at 10:30": the first run is the next 10:30, then real time from there.
-        after = start - _TICK if start is not None and start > now else now
         anchor = first_calendar_occurrence(RecurrenceType.DAILY, times[0], zone, after)
+    elif minute_mark is not None:
+        anchor = _next_wall_mark(after, zone, 60, minute_mark)  # "on the half hour": :30
     elif start is not None and start > now:
         anchor = start.astimezone(zone)
     else:
-        local = now.astimezone(zone)
-        if minute_mark is not None:
-            mark = local.replace(minute=minute_mark, second=0, microsecond=0)
-            candidate = mark.astimezone(UTC)
-            while candidate <= now:
-                candidate += timedelta(hours=1)
-            anchor = candidate.astimezone(zone)
-        else:
-            step = math.gcd(minutes, 60) if minutes < 60 else 60
-            hour_start = local.replace(minute=0, second=0, microsecond=0).astimezone(UTC)
-            candidate = hour_start
-            # Real time is stepped in UTC: aware arithmetic in one zone adds wall-clock time.
-            while candidate <= now:
-                candidate += timedelta(minutes=step)
-            anchor = candidate.astimezone(zone)
+        step = math.gcd(minutes, 60) if minutes < 60 else 60
+        anchor = _next_wall_mark(now, zone, step, 0)
     if minutes % 60 == 0:
         return Recurrence(RecurrenceType.HOURLY, anchor, zone.key, minutes // 60)
     return Recurrence(RecurrenceType.HOURLY, anchor, zone.key, step_minutes=minutes)
+
+
+def _next_wall_mark(after: datetime, zone: ZoneInfo, step: int, offset: int) -> datetime:
+    """The first instant after ``after`` whose local clock shows a minute of ``offset`` plus a
+    multiple of ``step`` (``step`` dividing 60): "the next full hour", "the next :15".
+
+    Read on the wall clock, not stepped in UTC: across Lord Howe's 30-minute shift the next full
+    hour is 03:00, not 02:30.  Wall times in a gap do not exist and are skipped; in a repeated
+    hour both passes count.
+    """
+    threshold = to_utc(after)
+    local = after.astimezone(zone).replace(tzinfo=None, second=0, microsecond=0, fold=0)
+    wall = local.replace(minute=0) + timedelta(minutes=offset % step)
+    best: datetime | None = None
+    for _ in range(2 * 24 * 60 // step + 2):  # two days of marks: a gap is at most a few hours
+        if not is_gap(wall, zone):
+            first, second = wall.replace(tzinfo=zone, fold=0), wall.replace(tzinfo=zone, fold=1)
+            for candidate in (first, second):
+                if to_utc(candidate) > threshold and (best is None or to_utc(candidate) < best):
+                    best = to_utc(candidate)
+            if to_utc(first) > threshold:
+                break  # later marks' first passes come later still; an earlier second pass won
+        wall += timedelta(minutes=step)
+    if best is None:
+        raise AssertionError("a clock shows every minute mark within two days")
+    return best.astimezone(zone)

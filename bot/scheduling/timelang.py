@@ -35,10 +35,11 @@ from bot.scheduling.wallclock import add_months, days_in_month, resolve_wall_tim
 
 EXAMPLES = "'tomorrow at 9am' or 'every weekday at 18:30'"
 MAX_LENGTH = 300
-_COUNT_WORDS = {"twice": 2, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-                "eight": 8, "nine": 9, "ten": 10, "twelve": 12, "twenty": 20}  # fmt: skip
+_COUNT_WORDS = {"once": 1, "one": 1, "twice": 2, "two": 2, "three": 3, "four": 4, "five": 5,
+                "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "twelve": 12,
+                "twenty": 20}  # fmt: skip
 _COUNT = re.compile(
-    r"(?:^| )(?:for )?(?:(\d+|[a-z]+) times|(twice))(?= |$)(?! (?:a|per|every|each) )"
+    r"(?:^| )(?:for )?(?:(\d+|[a-z]+) times?|(twice|once))(?= |$)(?! (?:a|per|every|each) )"
 )
 MAX_COUNT = 10_000
 _BOUND = re.compile(
@@ -149,7 +150,7 @@ def _joins_weekdays(text: str, mark: re.Match[str]) -> bool:
     before = text[: mark.start()].split()
     after = text[mark.end() :].split()
     return (
-        mark.group(1) in ("through", "thru", "until", "till", "til")
+        mark.group(1) in ("through", "thru")
         and bool(before and after)
         and phrases.parse_weekday(before[-1]) is not None
         and phrases.parse_weekday(after[0]) is not None
@@ -248,8 +249,9 @@ def _parse(text: str, now: datetime, default_zone: ZoneInfo) -> Recurrence:
     else:
         rule = parse_recurrence(main, now, zone, start, start_time)
     if until is not None and until < rule.anchor:
+        end = bounds.get("until") or f"for {bounds['for']}"
         raise ParseError(
-            f"The end {bounds['until']!r} comes before the first run "
+            f"The end {end!r} comes before the first run "
             f"({rule.local_anchor:%Y-%m-%d %H:%M %Z}). "
             "Try for example 'every day at 9 until dec 31'."
         )
@@ -262,13 +264,19 @@ def _once(normal: str, text: str, now: datetime, zone: ZoneInfo, calendar: ZoneI
 
 
 def _period_bound(part: str, now: datetime, zone: ZoneInfo, default: str) -> Moment | None:
-    """'starting next week' is next Monday 00:00; 'until next month' the end of next month."""
+    """'starting next week' is next Monday 00:00; 'until next month' the end of next month;
+    'until june' the end of the coming June; 'starting 2027' its first moment."""
+    today = now.astimezone(zone).date()
+    whole = _month_or_year_bound(part, today)
+    if whole is not None:
+        first, last = whole
+        day, clock = (last, time(23, 59, 59)) if default == "end" else (first, time(0))
+        return Moment(resolve_wall_time(day, clock, zone), False)
     found = re.fullmatch(
         r"(?:the )?(?:(start|beginning|end) of )?(next|this) (week|month|year)", part
     )
     if found is None or (found[2] == "this" and found[1] is None):
         return None
-    today = now.astimezone(zone).date()
     offset = 1 if found[2] == "next" else 0
     if found[3] == "week":
         first = today - timedelta(days=today.weekday()) + timedelta(weeks=offset)
@@ -283,15 +291,28 @@ def _period_bound(part: str, now: datetime, zone: ZoneInfo, default: str) -> Mom
     return Moment(resolve_wall_time(day, clock, zone), False)
 
 
+def _month_or_year_bound(part: str, today: date) -> tuple[date, date] | None:
+    """'june', 'june 2027', '2027' -> the first and last day they name (the coming June)."""
+    if re.fullmatch(r"\d{4}", part):
+        year = int(part)
+        return date(year, 1, 1), date(year, 12, 31)
+    found = re.fullmatch(r"(?:the end of |end of )?([a-z]+)(?: (\d{4}))?", part)
+    if found is None or found[1] not in phrases.MONTHS:
+        return None
+    month = phrases.MONTHS[found[1]]
+    year = int(found[2]) if found[2] else today.year + (1 if month < today.month else 0)
+    return date(year, month, 1), date(year, month, days_in_month(year, month))
+
+
 def _length_bound(part: str, start: datetime, zone: ZoneInfo, text: str) -> datetime:
-    """'for 2 weeks' after the start: the last run is before start + 2 weeks."""
+    """'for 3 days' after the start: runs up to and including start + 3 days (3 daily runs)."""
     length = phrases.parse_duration(part)
     if length is None:
         raise ParseError(
             f"{part!r} in {text.strip()!r} is not a length of time. Try for example "
             "'every day at 9 for 2 weeks' or 'every hour for 3 hours'."
         )
-    return add_duration(start, length, zone) - timedelta(microseconds=1)
+    return add_duration(start, length, zone)
 
 
 def _bound(

@@ -157,3 +157,79 @@ def test_duckling_reads_the_local_calendar_in_any_zone() -> None:
 def test_duckling_never_sees_control_characters() -> None:
     """A NUL would panic Duckling's binding; such text is simply not a date."""
     assert fallback.read_date("tomorrow\x00", NOW, PARIS) is None
+
+
+TUESDAY = datetime(2026, 5, 5, 14, 30, tzinfo=ZoneInfo("America/New_York"))
+
+# (text, now, zone, first runs as local "YYYY-MM-DD HH:MM")
+REPEATS_AT = [
+    ("every third day at 9", TUESDAY, "America/New_York", ["2026-05-06 09:00", "2026-05-09 09:00"]),
+    ("every third hour", TUESDAY, "America/New_York", ["2026-05-05 15:00", "2026-05-05 18:00"]),
+    ("every first friday at 6pm", TUESDAY, "America/New_York",
+     ["2026-06-05 18:00", "2026-07-03 18:00"]),
+    ("every weekend day at 10", TUESDAY, "America/New_York",
+     ["2026-05-09 10:00", "2026-05-10 10:00", "2026-05-16 10:00"]),
+    ("every 4 years on feb 29", TUESDAY, "America/New_York",
+     ["2028-02-29 09:00", "2032-02-29 09:00"]),
+    # a start already passed still sets the series' step
+    ("every 2 weeks starting today", TUESDAY.replace(hour=10), "America/New_York",
+     ["2026-05-19 09:00", "2026-06-02 09:00"]),
+    ("every hour on the half hour starting at 10", TUESDAY.replace(hour=8), "America/New_York",
+     ["2026-05-05 10:30", "2026-05-05 11:30"]),
+    # elapsed repeats start on the local clock's marks, across odd DST shifts too
+    ("every hour", datetime(2026, 10, 4, 1, 5, tzinfo=ZoneInfo("Australia/Lord_Howe")),
+     "Australia/Lord_Howe", ["2026-10-04 03:00", "2026-10-04 04:00"]),
+    ("every minute", datetime(2026, 9, 27, 3, 50, tzinfo=ZoneInfo("Pacific/Chatham")),
+     "Pacific/Chatham", ["2026-09-27 03:51", "2026-09-27 03:52"]),
+    ("every 15 minutes", datetime(2026, 11, 1, 1, 20, tzinfo=ZoneInfo("America/New_York")),
+     "America/New_York", ["2026-11-01 01:30", "2026-11-01 01:45", "2026-11-01 01:00"]),
+    ("every month on the 1st and 15th at 9pm", TUESDAY, "America/New_York",
+     ["2026-05-15 21:00", "2026-06-01 21:00"]),
+    ("every month on the 15th starting july", TUESDAY, "America/New_York",
+     ["2026-07-15 09:00", "2026-08-15 09:00"]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "now", "zone", "runs"), REPEATS_AT)
+def test_repeat_at_its_own_now(text: str, now: datetime, zone: str, runs: list[str]) -> None:
+    """The first runs follow the README's rules at the given now and zone."""
+    rule = parse_when(text, now, zone)
+    shown = [t.strftime("%Y-%m-%d %H:%M") for t in itertools.islice(rule.occurrences(), len(runs))]
+    assert shown == runs
+
+
+def test_bounds_are_read_not_swallowed() -> None:
+    """'until friday' after weekdays is an end; 'for 3 days' keeps three daily runs."""
+    rule = parse_when("every monday and wednesday until friday", TUESDAY, "America/New_York")
+    assert [t.strftime("%a %d") for t in rule.occurrences()] == ["Wed 06"]
+    rule = parse_when("every day for 3 days", TUESDAY, "America/New_York")
+    assert len(list(rule.occurrences())) == 3
+    rule = parse_when("every monday until june", TUESDAY, "America/New_York")
+    assert rule.until is not None
+    assert rule.until.astimezone(ZoneInfo("America/New_York")).strftime("%m-%d") == "06-30"
+
+
+@pytest.mark.parametrize("text", ["every hour for 30 minutes", "every week for a week"])
+def test_length_shorter_than_the_first_gap_is_an_error_or_one_run(text: str) -> None:
+    """A 'for' bound never crashes: one run, or an error saying the end comes first."""
+    try:
+        rule = parse_when(text, TUESDAY, "America/New_York")
+    except ParseError as error:
+        assert "comes before the first run" in error.message
+    else:
+        assert len(list(rule.occurrences())) <= 1
+
+
+def test_a_schedule_at_the_end_of_time_simply_ends() -> None:
+    """Past the year 9999 there is no next run: None, not an OverflowError."""
+    rule = parse_when("every day at 9 starting 9999-12-31", TUESDAY, "America/New_York")
+    assert len(list(rule.occurrences())) == 1
+
+
+def test_cron_description_says_both_day_fields_must_match() -> None:
+    """'0 9 */2 * 1' runs on odd-dated Mondays (cron's AND rule): the description says so."""
+    from bot.scheduling.describe import describe
+
+    rule = parse_when("0 9 */2 * 1", TUESDAY, "America/New_York")
+    assert "both day fields must match" in describe(rule)
+    assert [t.day for t in itertools.islice(rule.occurrences(), 2)] == [11, 25]
