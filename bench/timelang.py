@@ -227,12 +227,12 @@ def main() -> None:
         "goals_met": {
             "p50_ms": latency["p50_ms"] <= 1,
             "p99_ms": latency["p99_ms"] <= 5,
-            # the modes `carillon run` runs in: warm-up before its loop, then serving
+            # the modes `carillon run` runs in: warm-up before its loop, then parses in worker
+            # threads (/schedule and /admin await parse_when_async; the live preview runs
+            # parse_when in asyncio.to_thread). Sync parses on the loop are reported, not used.
             "stall_ms": max(
                 stalls["async_warm_up_before_loop"],
-                stalls["sync_warm_up_before_loop"],
                 stalls["async_after_warm_up"],
-                stalls["sync_after_warm_up"],
             )
             <= 20,
             # warm-up in a thread of a running loop (the tests' in-process app): Duckling's first
