@@ -55,7 +55,7 @@ _MACROS = {
 }
 # Digits and cron punctuation (with the L, W, # and ? extensions, so they get a clear error), or
 # something with a three-letter name in it (mon-fri, jan,jul).
-_CRON_TOKEN = re.compile(r"^(?:[0-9*/,\-#?lw]+|[a-z0-9*/,\-]*[a-z]{3}[a-z0-9*/,\-]*)$")
+_CRON_TOKEN = re.compile(r"^(?:[0-9*/,\-#?lw]+|[a-z0-9*/,\-#?]*[a-z]{3}[a-z0-9*/,\-#?]*)$")
 # Quartz-style extensions other cron libraries accept: L (last), W (weekday), # (nth) and ?.
 _EXTENSION = re.compile(r"[#?]|(?:^|[,/\-])(?:l|lw)(?:$|[,/\-])|\d[lw]\b")
 EXAMPLES = "'0 9 * * 1-5' (09:00 on weekdays) or '*/15 * * * *' (every 15 minutes)"

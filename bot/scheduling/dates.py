@@ -75,6 +75,8 @@ def _weekday_phrase(rest: str, today: date) -> DateChoice | None:
     )
     if found:
         first = _coming(today, phrases.WEEKDAYS[found["wd"]], skip_today=False)
+        if found["this"] == "this":
+            return DateChoice([first], strict=True)  # "this friday" on a Friday is today
         return DateChoice([first, first + timedelta(days=7)], strict=False)
     found = re.fullmatch(rf"next {wd}", rest)
     if found:
@@ -173,6 +175,11 @@ def _nth_weekday_phrase(rest: str, today: date) -> DateChoice | None:
         return None
     weekday = phrases.WEEKDAYS[found["wd"]]
     if found["rel"] is None and found["month"] is None:
+        if ordinal == -1 and not rest.startswith("the "):
+            raise ParseError(
+                f"{rest!r} usually means the one just gone, which is in the past. Say 'next "
+                f"{found['wd']}', or 'the last {found['wd']} of the month'."
+            )
         # "the 2nd friday": of this month if it is still ahead, else of next month
         months = [add_months(today.year, today.month, n) for n in range(3)]
         dates = [d for y, m in months if (d := nth_weekday(y, m, ordinal, weekday)) is not None]
@@ -264,6 +271,18 @@ def _relative_day(rest: str, today: date) -> DateChoice | None:
         years = [int(found["year"])] if found["year"] else [today.year, today.year + 1]
         dates = [date(y, month, days_in_month(y, month)) for y in years]
         return DateChoice([d for d in dates if found["year"] or d >= today], bool(found["year"]))
+    found = re.fullmatch(
+        r"(?:the )?(?:start|beginning) of (?:the )?(next|this) (week|month|year)", rest
+    )
+    if found:
+        offset = 1 if found[1] == "next" else 0
+        if found[2] == "week":
+            first = _monday(today) + timedelta(weeks=offset)
+        elif found[2] == "month":
+            first = date(*add_months(today.year, today.month, offset), 1)
+        else:
+            first = date(today.year + offset, 1, 1)
+        return DateChoice([first], strict=True)
     if rest in ("end of the week", "the end of the week", "end of this week", "end of week",
                 "the end of this week"):  # fmt: skip
         return DateChoice([_monday(today) + timedelta(days=6)], strict=True)  # this Sunday

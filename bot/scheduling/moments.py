@@ -190,14 +190,25 @@ def night_clock(value: TimeOfDay) -> TimeOfDay:
 
 def check_period(value: TimeOfDay | None, period: str | None, text: str) -> None:
     """'tomorrow morning at 9pm' contradicts itself: say so rather than pick one."""
-    if value is None or period is None or value.ambiguous:
+    if value is None or period is None:
         return
-    if value.hour not in _PERIOD_HOURS[period]:
+    hour = value.hour
+    if value.ambiguous:
+        hour = value.choices(phrases.PERIODS[period])[0][0]  # "evening at 12" is 12:00: refused
+    if hour not in _PERIOD_HOURS[period]:
+        where = "tonight" if period == "tonight" else f"in the {period}"
         raise ParseError(
-            f"{text.strip()!r}: {value.hour:02d}:{value.minute:02d} is not in the {period}"
-            f"{'' if period != 'tonight' else ' (tonight)'}. Keep one of the two, for example "
-            "'at 9am' or 'in the evening at 9'."
+            f"{text.strip()!r}: {hour:02d}:{value.minute:02d} is not {where}. Keep one of the "
+            "two, for example 'at 9am' or 'in the evening at 9'."
         )
+
+
+def midnight_on_a_day(text: str) -> ParseError:
+    """The error for 'friday at midnight': the start of that day, or its end?"""
+    return ParseError(
+        f"{text.strip()!r}: midnight on a named day could be the start of that day or its end. "
+        "Say '00:00' for the start of the day, or name the next day at 00:00 for its end."
+    )
 
 
 def parse_moment(
@@ -234,11 +245,20 @@ def parse_moment(
             f"{vague.group(0)!r} is not a number, so I would have to guess. Say how long, for "
             "example 'in 5 minutes' or 'in 2 hours'."
         )
+    dotted = re.fullmatch(r"(\d{1,2})\.(\d{2})", normal)
+    if dotted and int(dotted[1]) <= 23:
+        normal = f"at {dotted[1]}:{dotted[2]}"  # "17.00", "21.15": a clock, never a date
+    bare = phrases.parse_duration(normal)
+    if bare is not None and phrases.find_time(normal) is None:
+        raise ParseError(f"Did you mean 'in {normal}'? A length alone is not a time.")
     unitless = re.fullmatch(r"(?:in|after) (.+)", normal)
     if unitless and phrases.parse_quantity(unitless.group(1)) is not None:
+        one = phrases.parse_quantity(unitless.group(1)) == 1
+        count = "1" if one else unitless.group(1)
+        unit = ("minute", "hour") if one else ("minutes", "hours")
         raise ParseError(
-            f"{normal!r} says how many but not of what. Try 'in {unitless.group(1)} minutes' or "
-            f"'in {unitless.group(1)} hours'."
+            f"{normal!r} says how many but not of what. Try 'in {count} {unit[0]}' or "
+            f"'in {count} {unit[1]}'."
         )
     relative = _relative(normal)
     if relative is not None and (relative.has_clock_part or phrases.find_time(normal) is None):
@@ -262,11 +282,11 @@ def parse_moment(
         and not choice.dateless
         and period not in NIGHT
     ):
-        raise ParseError(
-            f"{text.strip()!r}: midnight on a named day could be the start of that day or its "
-            "end. Say '00:00' for the start, or name the next day ('saturday at midnight' for "
-            "the night from Friday to Saturday is 'saturday at 00:00')."
-        )
+        raise midnight_on_a_day(text)
+    if value is not None and value.ambiguous and value.hour == 12 and not choice.dateless:
+        # "tomorrow at 12" is noon: its other reading, the midnight that starts the day, is the
+        # "midnight on a named day" that is never guessed.
+        value = TimeOfDay(12, value.minute, value.second)
     typed_time = value is not None or period is not None
     clocks = _clock_times(value, period, local_now, default, choice.keeps_time)
     candidates = []

@@ -85,7 +85,7 @@ def normalise(text: str) -> str:
     text = re.sub(r"\b(?:(?:work|working|business|week) days?|workdays?)\b", "weekdays", text)
     text = re.sub(r"\bweekend ?days?\b", "weekends", text)
     text = re.sub(r"\b(?:same time|this time) tomorrow\b", "in 1 day", text)
-    text = re.sub(r"\b([ap])\.m\.?", r"\1m", text)
+    text = re.sub(r"(?<![a-z])([ap])\.m\.?", r"\1m", text)
     text = re.sub(r"\bo(?:' ?| )clock\b", "o'clock", text)
     text = _mark_time_lists(re.sub(r"\s+", " ", text))
     # Commas inside a word stay ("mon,wed", cron "1,15"); a comma before a space is punctuation.

@@ -34,7 +34,14 @@ from bot.errors import ParseError
 from bot.scheduling import holidays, phrases
 from bot.scheduling.cron import cron_next_after, normalise_cron
 from bot.scheduling.lexicon import not_understood
-from bot.scheduling.moments import DEFAULT_TIME, NIGHT, add_duration, check_period, night_clock
+from bot.scheduling.moments import (
+    DEFAULT_TIME,
+    NIGHT,
+    add_duration,
+    check_period,
+    midnight_on_a_day,
+    night_clock,
+)
 from bot.scheduling.recurrence import Recurrence, RecurrenceType, first_calendar_occurrence
 from bot.scheduling.wallclock import is_gap, to_utc
 
@@ -114,7 +121,12 @@ def _interval(word: str | None, unit: str, text: str) -> int:
     ordinal = phrases.parse_ordinal(word)
     if word == "other":
         number: float | None = 2
-    elif ordinal is not None and ordinal >= 1:
+    elif ordinal == 1 or ordinal == -1:
+        raise ParseError(
+            f"{text.strip()!r}: 'every {word} {unit}' is not a repeat. Say 'every {unit}', or "
+            f"'every {word} day of the month'."
+        )
+    elif ordinal is not None and ordinal >= 2:
         number = ordinal  # "every third day" is every 3 days (never a third of a day)
     else:
         number = phrases.parse_quantity(word)
@@ -460,6 +472,13 @@ def parse_recurrence(
         return _elapsed(minutes, times, minute_mark, zone, local_now, start, text)
     if minute_mark is not None:
         raise not_understood(text, text, EXAMPLES)
+    if (
+        shape.named_day
+        and time(0) in times
+        and re.search(r"\bmidnight\b", text)
+        and shape.unit != "day"
+    ):
+        raise midnight_on_a_day(text)  # "every friday at midnight": which night?
     if shape.days_of_month:
         return _several_days(shape, times or [DEFAULT_TIME], zone, local_now, start, text)
     if not times:
@@ -481,6 +500,9 @@ def _check_frequency(count: int, shape: Shape, times: list[time], text: str) -> 
     else:
         named, what = max(len(times), 1), "times"
     if named != count:
+        what = (
+            what if named != 1 else {"days": "day", "times of day": "time of day"}.get(what, "time")
+        )
         raise ParseError(
             f"{text.strip()!r} says {count} time{'s' if count > 1 else ''} but names {named} "
             f"{what}. Try for example 'twice a week on tuesday and thursday at 6pm' or "

@@ -39,7 +39,8 @@ _COUNT_WORDS = {"once": 1, "one": 1, "twice": 2, "two": 2, "three": 3, "four": 4
                 "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "twelve": 12,
                 "twenty": 20}  # fmt: skip
 _COUNT = re.compile(
-    r"(?:^| )(?:for )?(?:(\d+|[a-z]+) times?|(twice|once))(?= |$)(?! (?:a|per|every|each) )"
+    r"(?:^| )(?:for )?(?:(\d+|[a-z]+) times|(1|one)(?= time(?: |$)) time|(twice|once))(?= |$)"
+    r"(?! (?:a|per|every|each) )"
 )
 MAX_COUNT = 10_000
 _BOUND = re.compile(
@@ -61,7 +62,7 @@ def _take_count(text: str) -> tuple[int | None, str]:
     found = _COUNT.search(text)
     if found is None:
         return None, text
-    word = found.group(1) or found.group(2)
+    word = found.group(1) or found.group(2) or found.group(3)
     if re.search(r"(?:^| )(?:at|@)$", text[: found.start()]):
         raise ParseError(
             f"In {text.strip()!r}, is {word} the time or the number of times? Say "
@@ -166,7 +167,12 @@ def _split_bounds(text: str) -> tuple[str, dict[str, str]]:
     for index, mark in enumerate(marks):
         end = marks[index + 1].start() if index + 1 < len(marks) else len(text)
         word = mark.group(1)
-        key = "for" if word == "for" else "starting" if word in _STARTS else "until"
+        key = (
+            "for" if word == "for"
+            else "starting" if word in _STARTS
+            else "through" if word in ("through", "thru")
+            else "until"
+        )  # fmt: skip
         if key in bounds:
             raise ParseError(f"{text!r} gives two '{key}' bounds. Try for example {EXAMPLES}.")
         bounds[key] = text[mark.end() : end].strip()
@@ -196,10 +202,40 @@ def parse_when(text: str, now: datetime, zone: ZoneInfo | str) -> Recurrence:
         ) from error
 
 
+_NOON_AMPM = re.compile(r"\b(?:noon|midday|midnight) ?[ap]m\b")
+_HOUR_RANGE = re.compile(r"\b\d{1,2}(?::\d{2})? ?(?:[ap]m)? (?:to|till|til|-) \d{1,2}(?::\d{2})?\b")
+_DANGLING = re.compile(r" (at|on|and|or|every|each|from|until|till|starting|the|of|in|,)$")
+
+
 def _parse(text: str, now: datetime, default_zone: ZoneInfo) -> Recurrence:
     normal = phrases.normalise(text)
     if not normal:
         raise ParseError(f"Say when, for example {EXAMPLES}.")
+    if _NOON_AMPM.search(normal):
+        raise ParseError(
+            f"{text.strip()!r}: noon and midnight are neither am nor pm. Say 'noon', "
+            "'midnight', '12pm' or '12am'."
+        )
+    dangling = _DANGLING.search(normal)
+    if dangling:
+        raise ParseError(
+            f"{text.strip()!r} stops after {dangling.group(1)!r}: say what comes next, for "
+            f"example {EXAMPLES}."
+        )
+    try:
+        return _parse_normal(text, normal, now, default_zone)
+    except ParseError:
+        hours = _HOUR_RANGE.search(normal)
+        if hours is None:
+            raise
+        raise ParseError(
+            f"{hours.group(0)!r} reads as a range of hours (or as minutes to an hour, like "
+            "'ten to six'). Carillon plays at times: say 'at 9am', or repeat within bounds, "
+            "e.g. 'every hour starting at 9am until 5pm'."
+        ) from None
+
+
+def _parse_normal(text: str, normal: str, now: datetime, default_zone: ZoneInfo) -> Recurrence:
     normal, text_zone = _take_zone(normal)
     count, body = _take_count(normal)
     main, bounds = _split_bounds(body)
@@ -232,10 +268,14 @@ def _parse(text: str, now: datetime, default_zone: ZoneInfo) -> Recurrence:
         moment = _bound(bounds["starting"], now, zone, "start", text, default_zone)
         start = moment.instant
         start_time = moment.instant.time().replace(tzinfo=None) if moment.has_time else None
-    if "until" in bounds and "for" in bounds:
-        raise ParseError(f"{text.strip()!r} gives both an end and a length: keep one of them.")
-    if "until" in bounds:
-        until = _bound(bounds["until"], now, zone, "end", text, default_zone).instant
+    if len({"until", "through", "for"} & set(bounds)) > 1:
+        raise ParseError(f"{text.strip()!r} gives two ends: keep one of them.")
+    for key in ("until", "through"):
+        if key in bounds:
+            # "until june" stops when June begins; "through june" runs to its end. A day is
+            # included either way ("until friday" keeps Friday's runs).
+            kind = "end" if key == "through" else "before"
+            until = _bound(bounds[key], now, zone, kind, text, default_zone).instant
     if "for" in bounds:
         until = _length_bound(bounds["for"], now if start is None else max(now, start), zone, text)
     if looks_like_cron(main):
@@ -249,7 +289,7 @@ def _parse(text: str, now: datetime, default_zone: ZoneInfo) -> Recurrence:
     else:
         rule = parse_recurrence(main, now, zone, start, start_time)
     if until is not None and until < rule.anchor:
-        end = bounds.get("until") or f"for {bounds['for']}"
+        end = bounds.get("until") or bounds.get("through") or f"for {bounds.get('for')}"
         raise ParseError(
             f"The end {end!r} comes before the first run "
             f"({rule.local_anchor:%Y-%m-%d %H:%M %Z}). "
@@ -264,12 +304,15 @@ def _once(normal: str, text: str, now: datetime, zone: ZoneInfo, calendar: ZoneI
 
 
 def _period_bound(part: str, now: datetime, zone: ZoneInfo, default: str) -> Moment | None:
-    """'starting next week' is next Monday 00:00; 'until next month' the end of next month;
-    'until june' the end of the coming June; 'starting 2027' its first moment."""
+    """A whole week, month or year as a bound: 'starting next week' is next Monday 00:00;
+    'until next month' and 'until june' stop when it begins ("before"); 'through june' and
+    'until the end of next month' run to its last day ("end"); 'starting 2027' its first moment."""
     today = now.astimezone(zone).date()
     whole = _month_or_year_bound(part, today)
     if whole is not None:
         first, last = whole
+        if default == "before":
+            return Moment(resolve_wall_time(first, time(0), zone) - _TICK, False)
         day, clock = (last, time(23, 59, 59)) if default == "end" else (first, time(0))
         return Moment(resolve_wall_time(day, clock, zone), False)
     found = re.fullmatch(
@@ -286,6 +329,8 @@ def _period_bound(part: str, now: datetime, zone: ZoneInfo, default: str) -> Mom
         first, last = date(year, month, 1), date(year, month, days_in_month(year, month))
     else:
         first, last = date(today.year + offset, 1, 1), date(today.year + offset, 12, 31)
+    if found[1] is None and default == "before":
+        return Moment(resolve_wall_time(first, time(0), zone) - _TICK, False)
     at_end = found[1] == "end" or (found[1] is None and default == "end")
     day, clock = (last, time(23, 59, 59)) if at_end else (first, time(0))
     return Moment(resolve_wall_time(day, clock, zone), False)
@@ -341,6 +386,9 @@ def _bound(
                 part, now, zone, default="start", future=False, calendar_zone=calendar
             )
     return parse_moment(part, now, zone, default="end", calendar_zone=calendar)
+
+
+_TICK = timedelta(microseconds=1)
 
 
 async def parse_when_async(text: str, now: datetime, zone: ZoneInfo | str) -> Recurrence:

@@ -189,7 +189,7 @@ def test_recurring_phrase(text: str, kind: str, description: str, runs: list[str
         ("every day at 9 starting dec 1 until nov 1", "comes before the first run"),
         ("every year on feb 30", "no year has"),
         ("every month on the 32nd", "'every month on the 32nd'"),
-        ("every day at 9 starting", "ends without saying when"),
+        ("every day at 9 starting", "stops after 'starting'"),
         ("every day at 9 starting monday starting tuesday", "two 'starting' bounds"),
         ("every day on monday", "'on monday'"),
         ("61 * * * *", "minute field '61'"),
