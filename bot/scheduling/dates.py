@@ -311,7 +311,7 @@ def _iso_date(rest: str, today: date) -> DateChoice | None:
     if iso is not None:
         year, month, day = (int(part) for part in iso.groups())
         return DateChoice([_real_date(year, month, day)], strict=True)
-    numeric = re.fullmatch(r"(\d{1,2})([/.])(\d{1,2})(?:\2(\d{4}|\d{2}))?\.?", rest)
+    numeric = re.fullmatch(r"(\d{1,2})([/.-])(\d{1,2})(?:\2(\d{4}|\d{2}))?\.?", rest)
     if numeric is None:
         return None
     first, second = int(numeric[1]), int(numeric[3])

@@ -35,6 +35,16 @@ saints' guy fawkes bonfire canada australia anzac nye
 """
 
 
+_SUFFIXES = "|".join(
+    sorted(
+        "s m h d w y mo min mins hr hrs sec secs wk wks yr yrs am pm a p st nd rd th ish"
+        .split(), key=len, reverse=True,
+    )
+)  # fmt: skip
+_CRON_MACROS = frozenset({"@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight",
+                          "@hourly"})  # fmt: skip
+
+
 @functools.cache
 def known_words() -> frozenset[str]:
     """Every word some reader of the time language understands (zones are checked separately)."""
@@ -52,9 +62,11 @@ def _is_known(word: str) -> bool:
     if word in known_words():
         return True
     # Numbers, clocks, ordinals, dates, cron-ish tokens: "9", "9am", "10:30", "3rd", "2h30m".
-    if re.fullmatch(r"[\d:./\-+~@&,*#'h]+|\d+(?:st|nd|rd|th|am|pm|[ap]|h|m|s|d|w|y|ish)?", word):
+    if re.fullmatch(r"[\d:./\-+~&,*#'h]+|\d+(?:st|nd|rd|th|am|pm|[ap]|h|m|s|d|w|y|ish)?", word):
         return True
-    if re.fullmatch(r"(?:\d+[a-z]{1,4})+", word):  # 1d2h, 2h30m, 10mins
+    if re.fullmatch(rf"(?:\d+(?:\.\d+)?(?:{_SUFFIXES}))+", word):  # 1d2h, 2h30m, 10mins
+        return True
+    if word in _CRON_MACROS:
         return True
     if "-" in word and all(_is_known(part) for part in word.split("-") if part):
         return True  # mon-fri, twenty-five, 5-ish

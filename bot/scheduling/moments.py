@@ -246,7 +246,12 @@ def parse_moment(
             "example 'in 5 minutes' or 'in 2 hours'."
         )
     dotted = re.fullmatch(r"(\d{1,2})\.(\d{2})", normal)
-    if dotted and int(dotted[1]) <= 23:
+    if dotted and int(dotted[1]) <= 23 and not text.strip().endswith("."):
+        if 1 <= int(dotted[2]) <= 12:
+            raise ParseError(
+                f"{normal!r} could be {dotted[1]}:{dotted[2]} or a date (day.month). Write "
+                f"'at {dotted[1]}:{dotted[2]}', or the month as a word."
+            )
         normal = f"at {dotted[1]}:{dotted[2]}"  # "17.00", "21.15": a clock, never a date
     bare = phrases.parse_duration(normal)
     if bare is not None and phrases.find_time(normal) is None:
@@ -283,7 +288,13 @@ def parse_moment(
         and period not in NIGHT
     ):
         raise midnight_on_a_day(text)
-    if value is not None and value.ambiguous and value.hour == 12 and not choice.dateless:
+    if (
+        value is not None
+        and value.ambiguous
+        and value.hour == 12
+        and not choice.dateless
+        and period is None
+    ):
         # "tomorrow at 12" is noon: its other reading, the midnight that starts the day, is the
         # "midnight on a named day" that is never guessed.
         value = TimeOfDay(12, value.minute, value.second)

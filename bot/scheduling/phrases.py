@@ -84,7 +84,19 @@ def normalise(text: str) -> str:
     text = re.sub(r"\beveryday\b", "every day", text)
     text = re.sub(r"\b(?:(?:work|working|business|week) days?|workdays?)\b", "weekdays", text)
     text = re.sub(r"\bweekend ?days?\b", "weekends", text)
-    text = re.sub(r"\b(?:same time|this time) tomorrow\b", "in 1 day", text)
+    # "same time tomorrow", "at the same time next week", "tomorrow same time": now plus a day/week
+    later = {"tomorrow": "in 1 day", "next week": "in 1 week", "next month": "in 1 month",
+             "next year": "in 1 year"}  # fmt: skip
+    text = re.sub(
+        r"\b(?:at )?(?:the )?(?:same|this) time (tomorrow|next week|next month|next year)\b",
+        lambda m: later[m.group(1)],
+        text,
+    )
+    text = re.sub(
+        r"\b(tomorrow|next week|next month|next year) (?:at )?(?:the )?same time\b",
+        lambda m: later[m.group(1)],
+        text,
+    )
     text = re.sub(r"(?<![a-z])([ap])\.m\.?", r"\1m", text)
     text = re.sub(r"\bo(?:' ?| )clock\b", "o'clock", text)
     text = _mark_time_lists(re.sub(r"\s+", " ", text))

@@ -71,7 +71,8 @@ MAX_ELAPSED_MINUTES = 366 * 24 * 60
 _STARTS = re.compile(
     r"^(?:every|each|hourly|daily|nightly|weekly|fortnightly|monthly|yearly|annually)\b"
     r"|^(?:on )?(?:the )?.+ (?:of|in) (?:every|each) month$"
-    r"|^(?:once|twice|thrice|\S+ times) (?:a|per|every|each) (?:day|week|month|year)\b"
+    r"|^(?:once|twice|thrice|\S+ times) (?:(?:a|per|every|each) (?:day|week|month|year)"
+    r"|daily|weekly|monthly|yearly)\b"
 )
 _TICK = timedelta(microseconds=1)
 _ORDINAL = r"(?:\d{1,2}(?:st|nd|rd|th)|(?:twenty|thirty)[ -]\w+|\w+)"
@@ -414,7 +415,8 @@ def _minute_mark(text: str) -> tuple[int | None, str]:
 
 
 _FREQUENCY = re.compile(
-    r"^(?P<n>once|twice|thrice|\S+ times) (?:a|per|every|each) (?P<unit>day|week|month|year)\b"
+    r"^(?P<n>once|twice|thrice|\S+ times) (?:(?:a|per|every|each) (?P<unit>day|week|month|year)"
+    r"|(?P<adverb>daily|weekly|monthly|yearly))\b"
 )
 
 
@@ -432,7 +434,10 @@ def _frequency(text: str) -> tuple[int | None, str]:
     if number is None or number < 1:
         raise ParseError(f"{word!r} is not a number of times. Try 'twice a week on tuesday and "
                          "thursday'.")  # fmt: skip
-    return number, f"every {found['unit']}{text[found.end() :]}"
+    unit = found["unit"] or {"daily": "day", "weekly": "week", "monthly": "month"}.get(
+        found["adverb"], "year"
+    )  # "twice daily" is "twice a day"
+    return number, f"every {unit}{text[found.end() :]}"
 
 
 def parse_recurrence(

@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 from bot.errors import ParseError
 from bot.scheduling import fallback, holidays, phrases, zones
 from bot.scheduling.cron import cron_next_after, looks_like_cron, normalise_cron
+from bot.scheduling.lexicon import unknown_words
 from bot.scheduling.moments import Moment, add_duration, parse_moment
 from bot.scheduling.recurrence import Recurrence, RecurrenceType
 from bot.scheduling.recurring import is_recurring, parse_recurrence
@@ -40,7 +41,7 @@ _COUNT_WORDS = {"once": 1, "one": 1, "twice": 2, "two": 2, "three": 3, "four": 4
                 "twenty": 20}  # fmt: skip
 _COUNT = re.compile(
     r"(?:^| )(?:for )?(?:(\d+|[a-z]+) times|(1|one)(?= time(?: |$)) time|(twice|once))(?= |$)"
-    r"(?! (?:a|per|every|each) )"
+    r"(?! (?:a|per|every|each) | ?(?:daily|weekly|monthly|yearly|hourly)\b)"
 )
 MAX_COUNT = 10_000
 _BOUND = re.compile(
@@ -216,6 +217,11 @@ def _parse(text: str, now: datetime, default_zone: ZoneInfo) -> Recurrence:
             f"{text.strip()!r}: noon and midnight are neither am nor pm. Say 'noon', "
             "'midnight', '12pm' or '12am'."
         )
+    if re.search(r"\b(?:eod|cob|end of (?:the )?(?:business )?day|close of business)\b", normal):
+        raise ParseError(
+            f"{text.strip()!r}: the end of the day is a different time for everyone. Say the "
+            "time, for example 'friday at 5pm' or 'tomorrow at 23:59'."
+        )
     dangling = _DANGLING.search(normal)
     if dangling:
         raise ParseError(
@@ -226,7 +232,7 @@ def _parse(text: str, now: datetime, default_zone: ZoneInfo) -> Recurrence:
         return _parse_normal(text, normal, now, default_zone)
     except ParseError:
         hours = _HOUR_RANGE.search(normal)
-        if hours is None:
+        if hours is None or unknown_words(normal):
             raise
         raise ParseError(
             f"{hours.group(0)!r} reads as a range of hours (or as minutes to an hour, like "
@@ -288,11 +294,24 @@ def _parse_normal(text: str, normal: str, now: datetime, default_zone: ZoneInfo)
         rule = Recurrence(RecurrenceType.CRON, anchor, zone.key, cron=expression)
     else:
         rule = parse_recurrence(main, now, zone, start, start_time)
+    end_key = next((key for key in ("until", "through") if key in bounds), None)
+    if until is not None and until < rule.anchor and end_key is not None:
+        if (
+            re.fullmatch(r"(?:on )?[a-z]+", bounds[end_key])
+            and phrases.parse_weekday(bounds[end_key].split()[-1]) is not None
+        ):
+            # "every day at 9 until tuesday", typed on a Tuesday after 9: the coming Tuesday
+            kind = "end" if end_key == "through" else "before"
+            later = rule.anchor - timedelta(microseconds=1)
+            until = _bound(bounds[end_key], later, zone, kind, text, default_zone).instant
     if until is not None and until < rule.anchor:
         end = bounds.get("until") or bounds.get("through") or f"for {bounds.get('for')}"
+        begun = ""
+        if end_key == "until" and _period_bound(phrases.normalise(end), now, zone, "end"):
+            begun = f" ({end!r} has begun already: 'through {end}' runs to its end)"
         raise ParseError(
             f"The end {end!r} comes before the first run "
-            f"({rule.local_anchor:%Y-%m-%d %H:%M %Z}). "
+            f"({rule.local_anchor:%Y-%m-%d %H:%M %Z}){begun}. "
             "Try for example 'every day at 9 until dec 31'."
         )
     return dataclasses.replace(rule, count=count, until=until)

@@ -55,6 +55,10 @@ ONE_SHOTS = [
     ("next weekend", "2026-12-05 09:00"),
     ("same time tomorrow", "2026-12-02 14:30"),
     ('"tomorrow at 9"', "2026-12-02 09:00"),
+    ("17.30", "2026-12-01 17:30"),
+    ("tomorrow at 12", "2026-12-02 12:00"),
+    ("at the same time tomorrow", "2026-12-02 14:30"),
+    ("same time next week", "2026-12-08 14:30"),
     ("second tuesday january", "2027-01-12 09:00"),
 ]
 
@@ -83,6 +87,11 @@ RECURRING = [
     ("three times a day at 8, 12 and 18:00", RecurrenceType.DAILY,
      ["2026-12-01 18:00", "2026-12-02 08:00", "2026-12-02 12:00"]),
     ("everyday at 9", RecurrenceType.DAILY, ["2026-12-02 09:00", "2026-12-03 09:00"]),
+    ("twice daily at 9 and 5pm", RecurrenceType.DAILY,
+     ["2026-12-01 17:00", "2026-12-02 09:00", "2026-12-02 17:00"]),
+    ("every day at 9 until tuesday", RecurrenceType.DAILY,
+     ["2026-12-02 09:00", "2026-12-03 09:00", "2026-12-04 09:00", "2026-12-05 09:00",
+      "2026-12-06 09:00", "2026-12-07 09:00", "2026-12-08 09:00"]),
     ("every business day at 9", RecurrenceType.WEEKLY, ["2026-12-02 09:00", "2026-12-03 09:00"]),
     ("fortnightly on monday at 9", RecurrenceType.WEEKLY, ["2026-12-07 09:00", "2026-12-21 09:00"]),
     ("every night at 1", RecurrenceType.DAILY, ["2026-12-02 01:00", "2026-12-03 01:00"]),
@@ -129,6 +138,16 @@ REFUSED = [
     ("every third tuesday", "every 3 weeks or the third tuesday of each month"),
     ("june 31", "June has no day 31"),
     ("9am UTC+5:30", "not a whole-hour offset"),
+    ("10.11", "could be 10:11 or a date"),
+    ("3-4", "could be April 3 or March 4"),
+    ("friday eod", "end of the day is a different time"),
+    ("last friday", "in the past"),
+    ("every first day at 9", "is not a repeat"),
+    ("10 minutes", "Did you mean 'in 10 minutes'"),
+    ("noon pm", "neither am nor pm"),
+    ("every friday at midnight", "midnight on a named day"),
+    ("blorp 25 to 3", "the word 'blorp'"),
+    ("9x @daily", "the word '9x'"),
 ]
 
 
