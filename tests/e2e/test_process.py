@@ -43,6 +43,9 @@ async def test_run_serves_until_sigterm_then_exits_cleanly(
     emulator: Emulator, tmp_path: Path
 ) -> None:
     """`carillon run` logs in, and on SIGTERM closes everything and exits with status 0."""
+    # A whole process starts (interpreter, migrations, the time language's warm-up): on a
+    # loaded machine that takes far longer than the emulator's in-process waits allow.
+    emulator.timeout = 60.0
     process = await carillon("run", env=environment(emulator, tmp_path))
     try:
         await emulator.wait_gateway(identifies=1)
