@@ -193,6 +193,10 @@ def check_period(value: TimeOfDay | None, period: str | None, text: str) -> None
     if value is None or period is None:
         return
     hour = value.hour
+    if value.ambiguous and value.hour == 12 and period == "morning":
+        raise ParseError(
+            f"{text.strip()!r}: 12 in the morning could be midnight or noon. Say '00:00' or 'noon'."
+        )
     if value.ambiguous:
         hour = value.choices(phrases.PERIODS[period])[0][0]  # "evening at 12" is 12:00: refused
     if hour not in _PERIOD_HOURS[period]:
@@ -247,9 +251,10 @@ def parse_moment(
         )
     dotted = re.fullmatch(r"(\d{1,2})\.(\d{2})", normal)
     if dotted and int(dotted[1]) <= 23 and not text.strip().endswith("."):
-        if 1 <= int(dotted[2]) <= 12:
+        first, second = int(dotted[1]), int(dotted[2])
+        if 1 <= second <= 12 or (1 <= first <= 12 and 1 <= second <= 31):
             raise ParseError(
-                f"{normal!r} could be {dotted[1]}:{dotted[2]} or a date (day.month). Write "
+                f"{normal!r} could be {dotted[1]}:{dotted[2]} or a date. Write "
                 f"'at {dotted[1]}:{dotted[2]}', or the month as a word."
             )
         normal = f"at {dotted[1]}:{dotted[2]}"  # "17.00", "21.15": a clock, never a date

@@ -158,6 +158,8 @@ def parse_recurrence(
 
 def _check_frequency(count: int, shape: Shape, times: list[time], text: str) -> None:
     """'twice a week' must name two days, 'three times a day' three times: never a guess."""
+    if count == 1 and not times and not shape.days and not shape.days_of_month:
+        return  # "once a week", "once daily": the same as "weekly", "daily"
     if shape.days_of_month:
         named, what = len(shape.days_of_month), "days"
     elif shape.unit == "week" and shape.ordinal is None:
@@ -165,7 +167,12 @@ def _check_frequency(count: int, shape: Shape, times: list[time], text: str) -> 
     elif shape.unit == "day":
         named, what = len(times), "times of day"
     else:
-        named, what = max(len(times), 1), "times"
+        named, what = (len(times) if len(times) > 1 else 1), "days"
+        if named != count:
+            raise ParseError(
+                f"{text.strip()!r}: name the {count} days, for example 'every month on the 1st "
+                "and 15th at 9am' ('twice a year' needs two tasks, one per date)."
+            )
     if named != count:
         what = (
             what if named != 1 else {"days": "day", "times of day": "time of day"}.get(what, "time")

@@ -32,7 +32,7 @@ from bot.scheduling.lexicon import unknown_words
 from bot.scheduling.moments import Moment, add_duration, parse_moment
 from bot.scheduling.recurrence import Recurrence, RecurrenceType
 from bot.scheduling.recurring import is_recurring, parse_recurrence
-from bot.scheduling.wallclock import add_months, days_in_month, resolve_wall_time
+from bot.scheduling.wallclock import add_months, days_in_month, resolve_wall_time, to_utc
 
 EXAMPLES = "'tomorrow at 9am' or 'every weekday at 18:30'"
 MAX_LENGTH = 300
@@ -64,6 +64,12 @@ def _take_count(text: str) -> tuple[int | None, str]:
     if found is None:
         return None, text
     word = found.group(1) or found.group(2) or found.group(3)
+    if re.match(r" (?:at|on|in) ", text[found.end() :]) and not word.isdigit():
+        raise ParseError(
+            f"In {text.strip()!r}, {found.group(0).strip()!r} could be per day (or week) or in "
+            f"all. Say 'twice a day at 9am and 5pm' for each day, or put the count at the end: "
+            f"'every day at 9am, 2 times'."
+        )
     if re.search(r"(?:^| )(?:at|@)$", text[: found.start()]):
         raise ParseError(
             f"In {text.strip()!r}, is {word} the time or the number of times? Say "
@@ -205,7 +211,9 @@ def parse_when(text: str, now: datetime, zone: ZoneInfo | str) -> Recurrence:
 
 _NOON_AMPM = re.compile(r"\b(?:noon|midday|midnight) ?[ap]m\b")
 _HOUR_RANGE = re.compile(r"\b\d{1,2}(?::\d{2})? ?(?:[ap]m)? (?:to|till|til|-) \d{1,2}(?::\d{2})?\b")
-_DANGLING = re.compile(r" (at|on|and|or|every|each|from|until|till|starting|the|of|in|,)$")
+_DANGLING = re.compile(
+    r" (at|on|and|or|every|each|from|until|till|starting|the|of|in|for|except|through|thru|,)$"
+)
 
 
 def _parse(text: str, now: datetime, default_zone: ZoneInfo) -> Recurrence:
@@ -307,8 +315,11 @@ def _parse_normal(text: str, normal: str, now: datetime, default_zone: ZoneInfo)
     if until is not None and until < rule.anchor:
         end = bounds.get("until") or bounds.get("through") or f"for {bounds.get('for')}"
         begun = ""
-        if end_key == "until" and _period_bound(phrases.normalise(end), now, zone, "end"):
+        started = _period_bound(phrases.normalise(end), now, zone, "start")
+        if end_key == "until" and started is not None and to_utc(started.instant) <= to_utc(now):
             begun = f" ({end!r} has begun already: 'through {end}' runs to its end)"
+        elif start is not None and until < start:
+            begun = " (the start comes after the end)"
         raise ParseError(
             f"The end {end!r} comes before the first run "
             f"({rule.local_anchor:%Y-%m-%d %H:%M %Z}){begun}. "
@@ -327,7 +338,12 @@ def _period_bound(part: str, now: datetime, zone: ZoneInfo, default: str) -> Mom
     'until next month' and 'until june' stop when it begins ("before"); 'through june' and
     'until the end of next month' run to its last day ("end"); 'starting 2027' its first moment."""
     today = now.astimezone(zone).date()
-    whole = _month_or_year_bound(part, today)
+    edge = re.match(r"(?:the )?(end|start|beginning) of (?!the month$|the year$|the week$)", part)
+    if edge is not None and _month_or_year_bound(part[edge.end() :], today) is not None:
+        # "until the end of june" runs to its last day; "until the start of june" stops before it
+        part = part[edge.end() :]
+        default = "end" if edge.group(1) == "end" else ("before" if default != "start" else "start")
+    whole = _month_or_year_bound(part, today) or _weekend_bound(part, today)
     if whole is not None:
         first, last = whole
         if default == "before":
@@ -353,6 +369,18 @@ def _period_bound(part: str, now: datetime, zone: ZoneInfo, default: str) -> Mom
     at_end = found[1] == "end" or (found[1] is None and default == "end")
     day, clock = (last, time(23, 59, 59)) if at_end else (first, time(0))
     return Moment(resolve_wall_time(day, clock, zone), False)
+
+
+def _weekend_bound(part: str, today: date) -> tuple[date, date] | None:
+    """'the weekend', 'this weekend', 'next weekend' -> the coming Saturday and Sunday."""
+    if part not in ("the weekend", "this weekend", "weekend", "next weekend"):
+        return None
+    if today.weekday() == 6 and part != "next weekend":
+        return today - timedelta(days=1), today  # Sunday: the weekend under way
+    saturday = today + timedelta(
+        days=(5 - today.weekday()) % 7 or (7 if part == "next weekend" else 0)
+    )
+    return saturday, saturday + timedelta(days=1)
 
 
 def _month_or_year_bound(part: str, today: date) -> tuple[date, date] | None:

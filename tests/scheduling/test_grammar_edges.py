@@ -148,6 +148,11 @@ REFUSED = [
     ("every friday at midnight", "midnight on a named day"),
     ("blorp 25 to 3", "the word 'blorp'"),
     ("9x @daily", "the word '9x'"),
+    ("12.25", "could be 12:25 or a date"),
+    ("every day twice at 9 and 5pm", "could be per day (or week) or in all"),
+    ("tomorrow morning at 12", "could be midnight or noon"),
+    ("twice a month", "name the 2 days"),
+    ("every day at 9 for", "stops after 'for'"),
 ]
 
 
@@ -227,6 +232,12 @@ def test_bounds_are_read_not_swallowed() -> None:
     rule = parse_when("every monday until june", TUESDAY, "America/New_York")
     assert rule.until is not None
     assert rule.until.astimezone(new_york).strftime("%m-%d %H:%M") == "05-31 23:59"  # before June
+    rule = parse_when("every monday until the end of june", TUESDAY, "America/New_York")
+    assert rule.until is not None
+    assert rule.until.astimezone(new_york).strftime("%m-%d %H:%M") == "06-30 23:59"
+    rule = parse_when("every day at 9 through the weekend", TUESDAY, "America/New_York")
+    assert rule.until is not None
+    assert rule.until.astimezone(new_york).strftime("%a %H:%M") == "Sun 23:59"
     rule = parse_when("every monday through june", TUESDAY, "America/New_York")
     assert rule.until is not None
     assert rule.until.astimezone(new_york).strftime("%m-%d %H:%M") == "06-30 23:59"
