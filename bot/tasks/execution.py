@@ -15,6 +15,8 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from sqlalchemy.exc import OperationalError
+
 from bot.clock import Clock
 from bot.config import SchedulerSettings
 from bot.errors import CarillonError, TransientPlaybackError
@@ -25,6 +27,7 @@ from storage.enums import RunOutcome, TaskStatus, TaskType
 from storage.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
+RECORD_ATTEMPTS = 5
 
 
 class Notifier(Protocol):
@@ -124,6 +127,36 @@ class RunExecutor:
         """Record the outcome and settle the task in one transaction; the task's new status."""
         now = self._clock.now()
         task = claim.task
+        outcome = result.outcome
+        # SQLite can answer "database is locked" past its busy timeout on a loaded machine; the
+        # transaction rolled back whole, so recording it again is safe (the play already ran).
+        for attempt in range(1, RECORD_ATTEMPTS + 1):
+            try:
+                detail, status, notify = await self._record(claim, result, now, started)
+                break
+            except OperationalError as exc:
+                if attempt == RECORD_ATTEMPTS:
+                    raise
+                log.warning(
+                    "task %s run %s: recording the outcome failed (%s); trying again",
+                    task.id, claim.run_id, exc,
+                )  # fmt: skip
+                await asyncio.sleep(0.2 * attempt)
+        log.info(
+            "task %s run %s due %s: %s (%s)", task.id, claim.run_id, claim.due_at, outcome, detail
+        )
+        if notify and self._notifier is not None:
+            try:
+                await self._notifier.notify(task.guild_id, task.owner_id, notify)
+            except Exception:
+                log.exception("could not notify about task %s", task.id)
+        return status
+
+    async def _record(
+        self, claim: Claim, result: HandlerResult, now: datetime, started: datetime | None
+    ) -> tuple[str, TaskStatus | None, str | None]:
+        """One transaction: the run's outcome, the task's counters and status, and the apply."""
+        task = claim.task
         outcome, detail = result.outcome, result.detail
         notify: str | None = None
         async with self._db_slots, self._uow() as uow:
@@ -144,15 +177,7 @@ class RunExecutor:
                 await uow.runs.trim(task.id, self._settings.max_runs_per_task)
             await uow.commit()
             status = None if row is None else TaskStatus(row.status)
-        log.info(
-            "task %s run %s due %s: %s (%s)", task.id, claim.run_id, claim.due_at, outcome, detail
-        )
-        if notify and self._notifier is not None:
-            try:
-                await self._notifier.notify(task.guild_id, task.owner_id, notify)
-            except Exception:
-                log.exception("could not notify about task %s", task.id)
-        return status
+        return detail, status, notify
 
     def _settle(self, row: Any, outcome: RunOutcome, detail: str, now: datetime) -> str | None:
         """The task's status after a run; returns a message for its owner, if any."""

@@ -66,6 +66,35 @@ async def test_one_shot_runs_once_charges_and_completes(
     assert await _runs(b, task.id) == [("succeeded", due)]
 
 
+async def test_a_locked_database_when_recording_is_retried_not_lost(
+    uow_factory: UnitOfWorkFactory, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """'database is locked' past the busy timeout on the outcome write: recorded on a retry."""
+    from sqlalchemy.exc import OperationalError
+
+    from bot.tasks.execution import RunExecutor
+
+    b = build_backend(uow_factory, clock)
+    sound = await add_sound(uow_factory, clock.now())
+    due = clock.now() + timedelta(minutes=1)
+    task = await _task(b, sound, Recurrence.once(due, "UTC"))
+    original = RunExecutor._record
+    failures = iter([True, True])
+
+    async def locked_twice(self, *args):  # type: ignore[no-untyped-def]
+        if next(failures, False):
+            raise OperationalError("UPDATE task_runs", {}, Exception("database is locked"))
+        return await original(self, *args)
+
+    monkeypatch.setattr(RunExecutor, "_record", locked_twice)
+    await _tick(b, clock, due)
+    await _tick(b, clock, due + timedelta(minutes=1))
+    assert len(b.playback.requests) == 1
+    done = await b.service.get_task(GUILD, task.id, ADMIN)
+    assert done.status is TaskStatus.COMPLETED
+    assert await _runs(b, task.id) == [("succeeded", due)]
+
+
 async def test_two_runners_fire_1000_occurrences_exactly_once(
     any_uow_factory: UnitOfWorkFactory, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
