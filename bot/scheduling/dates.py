@@ -20,13 +20,12 @@ from zoneinfo import ZoneInfo
 from bot.errors import ParseError
 from bot.scheduling import fallback, holidays, phrases
 from bot.scheduling.lexicon import not_understood
-from bot.scheduling.wallclock import add_months, clamped_date, days_in_month
+from bot.scheduling.phrases import MONTH_PATTERN as _MONTH_NAMES
+from bot.scheduling.phrases import ORDINAL_PATTERN as _ORDINAL
+from bot.scheduling.phrases import WEEKDAY_PATTERN as _WEEKDAY_NAMES
+from bot.scheduling.wallclock import add_months, clamped_date, days_in_month, nth_weekday
 
 EXAMPLES = "'in 2 hours' or 'tomorrow at 9am'"
-_WEEKDAY_NAMES = "|".join(sorted(phrases.WEEKDAYS, key=len, reverse=True))
-_MONTH_NAMES = "|".join(sorted(phrases.MONTHS, key=len, reverse=True))
-# An ordinal: "3rd", "third", "twenty first", "twenty-first", "last".
-_ORDINAL = r"(?:\d{1,2}(?:st|nd|rd|th)|(?:twenty|thirty)[ -]\w+|\w+)"
 _YEAR = r"(?: (?:of )?(?P<year>\d{4}))?"
 
 
@@ -51,16 +50,6 @@ def _coming(today: date, weekday: int, skip_today: bool) -> date:
 
 def _monday(day: date) -> date:
     return day - timedelta(days=day.weekday())
-
-
-def nth_weekday(year: int, month: int, ordinal: int, weekday: int) -> date | None:
-    """The ``ordinal``-th ``weekday`` of the month (-1 = the last), or ``None`` if there is none."""
-    if ordinal == -1:
-        last = date(year, month, days_in_month(year, month))
-        return last - timedelta(days=(last.weekday() - weekday) % 7)
-    first = date(year, month, 1)
-    day = first + timedelta(days=(weekday - first.weekday()) % 7 + 7 * (ordinal - 1))
-    return day if day.month == month else None
 
 
 def _ordinal(text: str) -> int | None:
@@ -182,19 +171,19 @@ def _nth_weekday_phrase(rest: str, today: date) -> DateChoice | None:
             )
         # "the 2nd friday": of this month if it is still ahead, else of next month
         months = [add_months(today.year, today.month, n) for n in range(3)]
-        dates = [d for y, m in months if (d := nth_weekday(y, m, ordinal, weekday)) is not None]
+        dates = [d for y, m in months if (d := nth_weekday(y, m, weekday, ordinal)) is not None]
         return DateChoice([d for d in dates if d >= today][:2], strict=False)
     if found["rel"] is not None:
         offset = 1 if found["rel"] == "next month" else 0
         year, month = add_months(today.year, today.month, offset)
-        day = nth_weekday(year, month, ordinal, weekday)
+        day = nth_weekday(year, month, weekday, ordinal)
         if day is None:
             raise ParseError(f"{year:04d}-{month:02d} has no {found['n']} {found['wd']}. "
                              f"Try for example 'the first friday of next month'.")  # fmt: skip
         return DateChoice([day], strict=True)
     month = _month_number(found["month"])
     years = [int(found["year"])] if found["year"] else range(today.year, today.year + 12)
-    dates = [d for y in years if (d := nth_weekday(y, month, ordinal, weekday)) is not None]
+    dates = [d for y in years if (d := nth_weekday(y, month, weekday, ordinal)) is not None]
     dates = [d for d in dates if found["year"] or d >= today]
     if not dates:
         raise ParseError(f"{found['month'].title()} {found['year']} has no {found['n']} "

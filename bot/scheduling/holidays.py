@@ -8,10 +8,11 @@ used where countries differ (Thanksgiving, Mother's Day, Labor Day).
 
 from __future__ import annotations
 
-import calendar
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+
+from bot.scheduling import wallclock
 
 
 @dataclass(frozen=True)
@@ -66,12 +67,9 @@ def easter_sunday(year: int) -> date:
 
 def nth_weekday(year: int, rule: NthWeekday) -> date:
     """The date of ``rule`` in ``year`` (ordinal -1: the last such weekday of the month)."""
-    if rule.ordinal == -1:
-        last = date(year, rule.month, calendar.monthrange(year, rule.month)[1])
-        return last - timedelta(days=(last.weekday() - rule.weekday) % 7)
-    first = date(year, rule.month, 1)
-    offset = (rule.weekday - first.weekday()) % 7
-    return first + timedelta(days=offset + 7 * (rule.ordinal - 1))
+    day = wallclock.nth_weekday(year, rule.month, rule.weekday, rule.ordinal)
+    assert day is not None  # holidays use ordinals 1-4 and -1, which every month has
+    return day
 
 
 @dataclass(frozen=True)

@@ -182,10 +182,14 @@ def parse_ordinal_day(text: str) -> int | None:
     return day if 1 <= day <= 31 else None
 
 
-_MONTH_NAMES = "|".join(sorted(MONTHS, key=len, reverse=True))
+# Regex alternations for the grammars, longest first so "sept" wins over "sep".
+MONTH_PATTERN = "|".join(sorted(MONTHS, key=len, reverse=True))
+WEEKDAY_PATTERN = "|".join(sorted(WEEKDAYS, key=len, reverse=True))
+# An ordinal: "3rd", "third", "twenty first", "twenty-first", "last" (checked by parse_ordinal).
+ORDINAL_PATTERN = r"(?:\d{1,2}(?:st|nd|rd|th)|(?:twenty|thirty)[ -]\w+|\w+)"
 _MONTH_DAY = re.compile(
-    rf"^(?:on )?(?:the )?(?:(?P<m1>{_MONTH_NAMES}) (?:the )?(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?"
-    rf"|(?P<d2>\d{{1,2}})(?:st|nd|rd|th)? (?:of )?(?P<m2>{_MONTH_NAMES}))"
+    rf"^(?:on )?(?:the )?(?:(?P<m1>{MONTH_PATTERN}) (?:the )?(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?"
+    rf"|(?P<d2>\d{{1,2}})(?:st|nd|rd|th)? (?:of )?(?P<m2>{MONTH_PATTERN}))"
     r"(?: (?:of )?(?P<year>\d{4}))?$"
 )
 

@@ -61,10 +61,10 @@ from bot.scheduling.cron import cron_next_after, normalise_cron
 from bot.scheduling.wallclock import (
     add_months,
     clamped_date,
-    days_in_month,
     resolve_wall_time,
     to_utc,
 )
+from bot.scheduling.wallclock import nth_weekday as nth_weekday
 
 # One enum for the stored values, shared with the database layer (plain Python, no SQLAlchemy).
 from storage.enums import RecurrenceType as RecurrenceType
@@ -104,15 +104,6 @@ class RecurrenceFields(TypedDict):
     more_times: str | None
     weekday_ordinal: int | None
     step_minutes: int | None
-
-
-def nth_weekday(year: int, month: int, weekday: int, ordinal: int) -> date | None:
-    """The ``ordinal``-th ``weekday`` (0 = Monday) of a month, -1 the last; None if it has none."""
-    if ordinal == -1:
-        last = date(year, month, days_in_month(year, month))
-        return last - timedelta(days=(last.weekday() - weekday) % 7)
-    day = 1 + (weekday - date(year, month, 1).weekday()) % 7 + 7 * (ordinal - 1)
-    return date(year, month, day) if day <= days_in_month(year, month) else None
 
 
 @dataclass(frozen=True)

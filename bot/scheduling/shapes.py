@@ -45,8 +45,8 @@ _STARTS = re.compile(
     r"|^(?:once|twice|thrice|\S+ times) (?:(?:a|per|every|each) (?:day|week|month|year)"
     r"|daily|weekly|monthly|yearly)\b"
 )
-_ORDINAL = r"(?:\d{1,2}(?:st|nd|rd|th)|(?:twenty|thirty)[ -]\w+|\w+)"
-_WEEKDAY = "|".join(sorted(phrases.WEEKDAYS, key=len, reverse=True))
+_ORDINAL = phrases.ORDINAL_PATTERN
+_WEEKDAY = phrases.WEEKDAY_PATTERN
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,15 @@ def add_months(year: int, month: int, months: int) -> tuple[int, int]:
     return index // 12, index % 12 + 1
 
 
+def nth_weekday(year: int, month: int, weekday: int, ordinal: int) -> date | None:
+    """The ``ordinal``-th ``weekday`` (0 = Monday) of a month, -1 the last; None if it has none."""
+    if ordinal == -1:
+        last = date(year, month, days_in_month(year, month))
+        return last - timedelta(days=(last.weekday() - weekday) % 7)
+    day = 1 + (weekday - date(year, month, 1).weekday()) % 7 + 7 * (ordinal - 1)
+    return date(year, month, day) if day <= days_in_month(year, month) else None
+
+
 def clamped_date(year: int, month: int, day: int) -> date:
     """``year``-``month``-``day``, moved back to the month's last day when the month is shorter.
 
