@@ -52,6 +52,25 @@ def _monday(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
+def period_span(today: date, unit: str, offset: int) -> tuple[date, date]:
+    """First and last day of this (``offset`` 0) or the next (1) ``unit``: week, month or year."""
+    if unit == "week":
+        first = _monday(today) + timedelta(weeks=offset)
+        return first, first + timedelta(days=6)
+    if unit == "month":
+        year, month = add_months(today.year, today.month, offset)
+        return date(year, month, 1), date(year, month, days_in_month(year, month))
+    return date(today.year + offset, 1, 1), date(today.year + offset, 12, 31)
+
+
+def weekend_span(today: date, following: bool = False) -> tuple[date, date]:
+    """The weekend under way or coming (Saturday, Sunday); ``following``: the next not under way."""
+    if today.weekday() == 6 and not following:
+        return today - timedelta(days=1), today
+    saturday = _coming(today, 5, skip_today=following)
+    return saturday, saturday + timedelta(days=1)
+
+
 def _ordinal(text: str) -> int | None:
     return phrases.parse_ordinal(text.replace("-", " "))
 
@@ -264,13 +283,7 @@ def _relative_day(rest: str, today: date) -> DateChoice | None:
         r"(?:the )?(?:start|beginning) of (?:the )?(next|this) (week|month|year)", rest
     )
     if found:
-        offset = 1 if found[1] == "next" else 0
-        if found[2] == "week":
-            first = _monday(today) + timedelta(weeks=offset)
-        elif found[2] == "month":
-            first = date(*add_months(today.year, today.month, offset), 1)
-        else:
-            first = date(today.year + offset, 1, 1)
+        first, _ = period_span(today, found[2], 1 if found[1] == "next" else 0)
         return DateChoice([first], strict=True)
     if rest in ("end of the week", "the end of the week", "end of this week", "end of week",
                 "the end of this week"):  # fmt: skip
@@ -287,8 +300,7 @@ def _relative_day(rest: str, today: date) -> DateChoice | None:
         return DateChoice([d for d in days if d.weekday() >= 5], strict=False)
     if rest == "next weekend":
         # As "next friday" is the coming Friday: the coming weekend, never the one under way.
-        saturday = _coming(today, 5, skip_today=True)
-        return DateChoice([saturday, saturday + timedelta(days=1)], strict=False)
+        return DateChoice(list(weekend_span(today, following=True)), strict=False)
     if rest in ("yesterday", "last night"):
         raise ParseError(f"{rest!r} is in the past. Try for example {EXAMPLES}.")
     return None

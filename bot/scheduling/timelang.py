@@ -28,11 +28,12 @@ from zoneinfo import ZoneInfo
 from bot.errors import ParseError
 from bot.scheduling import fallback, holidays, phrases, zones
 from bot.scheduling.cron import cron_next_after, looks_like_cron, normalise_cron
+from bot.scheduling.dates import period_span, weekend_span
 from bot.scheduling.lexicon import unknown_words
 from bot.scheduling.moments import Moment, add_duration, parse_moment
 from bot.scheduling.recurrence import Recurrence, RecurrenceType
 from bot.scheduling.recurring import is_recurring, parse_recurrence
-from bot.scheduling.wallclock import add_months, days_in_month, resolve_wall_time, to_utc
+from bot.scheduling.wallclock import days_in_month, resolve_wall_time, to_utc
 
 EXAMPLES = "'tomorrow at 9am' or 'every weekday at 18:30'"
 MAX_LENGTH = 300
@@ -355,15 +356,7 @@ def _period_bound(part: str, now: datetime, zone: ZoneInfo, default: str) -> Mom
     )
     if found is None or (found[2] == "this" and found[1] is None):
         return None
-    offset = 1 if found[2] == "next" else 0
-    if found[3] == "week":
-        first = today - timedelta(days=today.weekday()) + timedelta(weeks=offset)
-        last = first + timedelta(days=6)
-    elif found[3] == "month":
-        year, month = add_months(today.year, today.month, offset)
-        first, last = date(year, month, 1), date(year, month, days_in_month(year, month))
-    else:
-        first, last = date(today.year + offset, 1, 1), date(today.year + offset, 12, 31)
+    first, last = period_span(today, found[3], 1 if found[2] == "next" else 0)
     if found[1] is None and default == "before":
         return Moment(resolve_wall_time(first, time(0), zone) - _TICK, False)
     at_end = found[1] == "end" or (found[1] is None and default == "end")
@@ -372,15 +365,10 @@ def _period_bound(part: str, now: datetime, zone: ZoneInfo, default: str) -> Mom
 
 
 def _weekend_bound(part: str, today: date) -> tuple[date, date] | None:
-    """'the weekend', 'this weekend', 'next weekend' -> the coming Saturday and Sunday."""
+    """'the weekend', 'this weekend', 'next weekend' -> its Saturday and Sunday."""
     if part not in ("the weekend", "this weekend", "weekend", "next weekend"):
         return None
-    if today.weekday() == 6 and part != "next weekend":
-        return today - timedelta(days=1), today  # Sunday: the weekend under way
-    saturday = today + timedelta(
-        days=(5 - today.weekday()) % 7 or (7 if part == "next weekend" else 0)
-    )
-    return saturday, saturday + timedelta(days=1)
+    return weekend_span(today, following=part == "next weekend")
 
 
 def _month_or_year_bound(part: str, today: date) -> tuple[date, date] | None:
@@ -388,7 +376,7 @@ def _month_or_year_bound(part: str, today: date) -> tuple[date, date] | None:
     if re.fullmatch(r"\d{4}", part):
         year = int(part)
         return date(year, 1, 1), date(year, 12, 31)
-    found = re.fullmatch(r"(?:the end of |end of )?([a-z]+)(?: (\d{4}))?", part)
+    found = re.fullmatch(r"([a-z]+)(?: (\d{4}))?", part)
     if found is None or found[1] not in phrases.MONTHS:
         return None
     month = phrases.MONTHS[found[1]]
