@@ -258,12 +258,13 @@ def parse_moment(
                 f"'at {dotted[1]}:{dotted[2]}', or the month as a word."
             )
         normal = f"at {dotted[1]}:{dotted[2]}"  # "17.00", "21.15": a clock, never a date
-    bare = phrases.parse_duration(normal)
-    if bare is not None and phrases.find_time(normal) is None:
+    found = phrases.find_time(normal)
+    if found is None and phrases.parse_duration(normal) is not None:
         raise ParseError(f"Did you mean 'in {normal}'? A length alone is not a time.")
     unitless = re.fullmatch(r"(?:in|after) (.+)", normal)
-    if unitless and phrases.parse_quantity(unitless.group(1)) is not None:
-        one = phrases.parse_quantity(unitless.group(1)) == 1
+    quantity = None if unitless is None else phrases.parse_quantity(unitless.group(1))
+    if unitless and quantity is not None:
+        one = quantity == 1
         count = "1" if one else unitless.group(1)
         unit = ("minute", "hour") if one else ("minutes", "hours")
         raise ParseError(
@@ -271,10 +272,9 @@ def parse_moment(
             f"'in {count} {unit[1]}'."
         )
     relative = _relative(normal)
-    if relative is not None and (relative.has_clock_part or phrases.find_time(normal) is None):
+    if relative is not None and (relative.has_clock_part or found is None):
         instant = add_duration(local_now, relative, zone).replace(microsecond=0)
         return _checked(Moment(instant, True), local_now, text, future)
-    found = phrases.find_time(normal)
     value, rest = found if found is not None else (None, normal)
     if value is not None and not phrases.valid_time(value):
         raise ParseError(f"{text.strip()!r} has no valid time of day. Try for example {EXAMPLES}.")

@@ -316,7 +316,7 @@ def _parse_normal(text: str, normal: str, now: datetime, default_zone: ZoneInfo)
     if until is not None and until < rule.anchor:
         end = bounds.get("until") or bounds.get("through") or f"for {bounds.get('for')}"
         begun = ""
-        started = _period_bound(phrases.normalise(end), now, zone, "start")
+        started = _period_bound(end, now, zone, "start")
         if end_key == "until" and started is not None and to_utc(started.instant) <= to_utc(now):
             begun = f" ({end!r} has begun already: 'through {end}' runs to its end)"
         elif start is not None and until < start:
@@ -398,18 +398,19 @@ def _length_bound(part: str, start: datetime, zone: ZoneInfo, text: str) -> date
 def _bound(
     part: str, now: datetime, zone: ZoneInfo, default: str, text: str, calendar: ZoneInfo
 ) -> Moment:
+    """One bound's moment; ``part`` is already normalised (cut out of the normalised text)."""
     if not part:
         raise ParseError(
             f"{text.strip()!r} ends without saying when. Try for example "
             "'every day at 9 starting tomorrow' or 'every day at 9 until dec 31'."
         )
-    period = _period_bound(phrases.normalise(part), now, calendar, default)
+    period = _period_bound(part, now, calendar, default)
     if period is not None:
         return period
-    if re.fullmatch(r"\d{1,2}", phrases.normalise(part)):
-        part = f"at {part.strip()}"  # "until 5", "starting 9": a bare hour after a bound
+    if re.fullmatch(r"\d{1,2}", part):
+        part = f"at {part}"  # "until 5", "starting 9": a bare hour after a bound
     if default == "start":
-        if phrases.normalise(part) in ("now", "right now"):
+        if part in ("now", "right now"):
             # From the next whole minute: the first run must be after now.
             following = now.astimezone(zone).replace(second=0, microsecond=0)
             return Moment(following + timedelta(minutes=1), True)
