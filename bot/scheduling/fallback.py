@@ -56,7 +56,7 @@ def _utc_dir() -> str | None:
 
 
 def _engine() -> dict[str, Any] | None:
-    """Initialise Duckling once (thread-safe); ``{}`` when it is not installed."""
+    """Initialise Duckling once (thread-safe); ``None`` when it is not installed."""
     with _lock:
         if "ready" in _state:
             return _state if _state["ready"] else None
@@ -77,11 +77,6 @@ def _engine() -> dict[str, Any] | None:
             dims=duckling.parse_dimensions(["time"]),
         )
         return _state
-
-
-def available() -> bool:
-    """Whether Duckling is installed (it is a dependency; a broken install degrades to None)."""
-    return _engine() is not None
 
 
 def read_date(text: str, now: datetime, zone: ZoneInfo) -> DucklingDate | None:
