@@ -68,6 +68,10 @@ class SchedulerSettings:
     skip_if_nobody_listening: bool = True
     # This process's name among the runners sharing one database; None: the host name.
     runner_name: str | None = None
+    # Seconds between a runner's heartbeats, and how long a runner may stay silent before the
+    # others presume it dead and take over its claimed occurrences.
+    heartbeat_s: int = 30
+    runner_timeout_s: int = 90
 
 
 @dataclass(frozen=True)
@@ -136,6 +140,8 @@ _RULES: dict[str, tuple[typing.Callable[[Any], bool], str]] = {
     "scheduler.retention_days": (lambda v: v >= 1, "a number of days >= 1"),
     "scheduler.max_runs_per_task": (lambda v: v >= 1, "a number >= 1"),
     "scheduler.max_consecutive_failures": (lambda v: v >= 1, "a number >= 1"),
+    "scheduler.heartbeat_s": (lambda v: 1 <= v <= 3600, "seconds between 1 and 3600"),
+    "scheduler.runner_timeout_s": (lambda v: 3 <= v <= 86_400, "seconds between 3 and 86400"),
     "credits.starting_balance": (lambda v: v >= 0, "a number >= 0"),
     "credits.daily_allowance": (lambda v: v >= 0, "a number >= 0"),
     "credits.max_balance": (lambda v: v >= 1, "a number >= 1"),
@@ -323,6 +329,13 @@ def _check_rules(settings: Settings, errors: list[str]) -> None:
                 f"scheduler.lateness.{name} = {value!r} is not allowed: "
                 "expected seconds >= 0, or leave it out for unlimited"
             )
+    beat = settings.scheduler
+    if beat.runner_timeout_s < 3 * beat.heartbeat_s:
+        errors.append(
+            f"scheduler.runner_timeout_s = {beat.runner_timeout_s!r} is not allowed: expected at "
+            f"least 3 heartbeats (scheduler.heartbeat_s = {beat.heartbeat_s}), so that one late "
+            "heartbeat does not make a live runner look dead"
+        )
     try:
         ZoneInfo(settings.default_timezone)
     except (ZoneInfoNotFoundError, ValueError):
