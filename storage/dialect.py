@@ -9,9 +9,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 
+def dialect_name(session: AsyncSession) -> str:
+    return session.get_bind().dialect.name
+
+
 def insert_ignore(session: AsyncSession, model: type[Any], conflict_columns: Sequence[str]) -> Any:
     """``INSERT … ON CONFLICT (cols) DO NOTHING`` for the session's database."""
-    name = session.get_bind().dialect.name
+    name = dialect_name(session)
     if name == "postgresql":
         return postgresql.insert(model).on_conflict_do_nothing(
             index_elements=list(conflict_columns)

@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -229,6 +230,15 @@ class TaskRun(Base):
     __table_args__ = (
         UniqueConstraint("task_id", "due_at"),
         CheckConstraint(f"outcome IS NULL OR outcome IN ({sql_in(RunOutcome)})", name="outcome"),
+        # The few runs with no outcome yet (owed, playing, waiting to retry): what a heartbeat
+        # looks through for released claims and silent runners' runs (migration 0004).
+        Index(
+            "ix_task_runs_unfinished",
+            "claimed_by",
+            "due_at",
+            sqlite_where=text("outcome IS NULL"),
+            postgresql_where=text("outcome IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

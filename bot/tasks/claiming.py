@@ -4,16 +4,20 @@ One transaction handles a whole burst (a thousand tasks due at 09:00 cost one co
 thousand).  For each ``(task, due)`` it applies the lateness policy, records missed occurrences,
 moves ``next_run_at`` on *only if it still equals* ``due`` (so a second process, a duplicate job
 or a restart claims nothing), and inserts the run row that is unique on (task, due time).
+
+A run claimed ahead of its due time is *owed* until its start is recorded (``started_at``): the
+runner records it in one transaction per burst just before starting it.  Runs already due when
+claimed are recorded as started by the claim itself.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.config import LatenessSettings
-from bot.tasks.catchup import plan_catch_up
+from bot.tasks.catchup import CatchUpPlan, plan_catch_up
 from bot.tasks.model import TaskView, allowance_for
 from storage.enums import RunOutcome, TaskStatus
 from storage.uow import UnitOfWork
@@ -27,6 +31,7 @@ class Claim:
     run_id: int
     due_at: datetime
     attempt: int = 1
+    started: bool = False  # its start is recorded (claimed when already due, or a retry)
 
 
 @dataclass
@@ -37,7 +42,9 @@ class ClaimBatch:
     expired: int = 0
 
 
-def _late(seconds: float) -> str:
+def late_text(late: timedelta | float) -> str:
+    """How late, for a run's detail: "42 s", "17 min", "3 h"."""
+    seconds = late.total_seconds() if isinstance(late, timedelta) else late
     if seconds < 120:
         return f"{seconds:.0f} s"
     if seconds < 7200:
@@ -54,16 +61,16 @@ async def claim_batch(
 ) -> ClaimBatch:
     """Claim ``(task id, due)`` pairs for ``runner`` inside ``uow`` (the caller commits).
 
-    The hot path is three statements whatever the batch size: one SELECT of the tasks, one guarded
-    executemany UPDATE moving their ``next_run_at`` on, one multi-row INSERT of their runs.  If the
-    UPDATE matched fewer rows than expected, another process claimed some in between (possible on
-    PostgreSQL; SQLite refuses our write instead): :class:`ClaimRace` tells the caller to roll back
-    and claim them one at a time.
+    The hot path is three statements whatever the batch size: one locking SELECT of the tasks,
+    one guarded UPDATE moving their ``next_run_at`` on that returns the rows it moved, and one
+    multi-row INSERT of their runs.  A task another process moved (or, on PostgreSQL, is claiming
+    right now: its row is locked and skipped) is simply not in this batch.
     """
     batch = ClaimBatch()
-    rows = await uow.tasks.get_many([task_id for task_id, _ in items])
+    rows = await uow.tasks.lock_many([task_id for task_id, _ in items])
     changes: list[dict[str, object]] = []
     runs: list[tuple[TaskView, datetime]] = []
+    plans: dict[int, tuple[CatchUpPlan, datetime | None, TaskView]] = {}
     for task_id, due_at in items:
         row = rows.get(task_id)
         if row is None or row.next_run_at != due_at or row.status not in CLAIMABLE:
@@ -85,27 +92,33 @@ async def claim_batch(
         }
         if plan.run_due is None:
             if next_due is None:
-                expired = recurrence.is_once
                 change["status"] = (
-                    TaskStatus.EXPIRED.value if expired else TaskStatus.COMPLETED.value
+                    TaskStatus.EXPIRED.value if recurrence.is_once else TaskStatus.COMPLETED.value
                 )
                 change["finished_at"] = now
                 change["last_error"] = "its time passed while the bot was offline"
-                batch.expired += int(expired)
         else:
             if recurrence.count is not None and task.runs_done + 1 >= recurrence.count:
                 next_due = change["next_run_at"] = None  # the last counted occurrence
             change["status"] = TaskStatus.RUNNING.value
             runs.append((task, plan.run_due))
         changes.append(change)
+        plans[task_id] = (plan, next_due, task)
+    moved = await uow.tasks.advance_many(changes)
+    runs = [(task, due) for task, due in runs if task.id in moved]
+    for task_id, (plan, next_due, task) in plans.items():
+        if task_id not in moved:
+            continue  # another runner claimed it first
         batch.moved[task_id] = next_due
+        if plan.run_due is None and next_due is None:
+            batch.expired += int(task.recurrence.is_once)
         for missed in plan.missed:
             late = (now - missed).total_seconds()
             await uow.runs.record(
                 task_id,
                 missed,
                 RunOutcome.MISSED,
-                f"missed: {_late(late)} late, beyond the lateness allowance",
+                f"missed: {late_text(late)} late, beyond the lateness allowance",
                 now,
             )
         for collapsed in plan.collapsed:
@@ -117,12 +130,10 @@ async def claim_batch(
                 now,
             )
         batch.missed += plan.missed_total + len(plan.collapsed)
-    if await uow.tasks.advance_many(changes) != len(changes):
-        raise ClaimRace(f"{len(changes)} task(s) changed while being claimed")
-    run_ids = await uow.runs.claim_many([(task.id, due) for task, due in runs], runner)
+    run_ids = await uow.runs.claim_many([(task.id, due) for task, due in runs], runner, now)
     for task, due in runs:
         if task.id in run_ids:
-            batch.claims.append(Claim(task, run_ids[task.id], due))
+            batch.claims.append(Claim(task, run_ids[task.id], due, started=due <= now))
             continue
         # A run for this due time already exists (recorded earlier): nothing to start, so the
         # task must not stay "running".
@@ -130,7 +141,3 @@ async def claim_batch(
         status = TaskStatus.PENDING if next_due is not None else TaskStatus.COMPLETED
         await uow.tasks.advance(task.id, next_due, {"status": status.value, "updated_at": now})
     return batch
-
-
-class ClaimRace(Exception):
-    """Another process claimed part of a batch between our read and our write."""

@@ -106,6 +106,9 @@ class PlayHandler:
 class RechargeHandler:
     """``credit_recharge``: the credits land in the transaction that records the run's success."""
 
+    # So a recharge interrupted before its outcome was recorded changed nothing: still owed.
+    effects_with_outcome = True
+
     def __init__(self, credits: CreditService, settings: Settings) -> None:
         self._credits = credits
         self._settings = settings

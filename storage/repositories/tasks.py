@@ -2,16 +2,32 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table, bindparam, delete, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Table,
+    and_,
+    column,
+    delete,
+    false,
+    func,
+    or_,
+    select,
+    update,
+    values,
+)
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.dialect import insert_ignore
+from storage.dialect import dialect_name, insert_ignore
 from storage.enums import FINISHED_STATUSES, RunOutcome, TaskStatus
 from storage.models import Runner, ScheduledTask, TaskRun
+from storage.types import UTCDateTime
 
 
 class TaskRepository:
@@ -32,6 +48,28 @@ class TaskRepository:
             return {}
         result = await self._session.execute(
             select(ScheduledTask).where(ScheduledTask.id.in_(list(task_ids)))
+        )
+        return {row.id: row for row in result.scalars()}
+
+    async def lock_many(self, task_ids: Collection[int]) -> dict[int, ScheduledTask]:
+        """The tasks of a claim, locked for this transaction.
+
+        PostgreSQL: ``FOR UPDATE SKIP LOCKED``, so two runners claiming one burst split it between
+        them instead of one waiting for the other's commit.  SQLite has one writer: a write first
+        (that changes nothing) takes the write lock now, so a second runner waits for it here
+        rather than reading rows that change before its own write (which SQLite refuses).
+        """
+        if not task_ids:
+            return {}
+        if dialect_name(self._session) == "sqlite":
+            await self._session.execute(
+                update(ScheduledTask).where(false()).values(updated_at=ScheduledTask.updated_at)
+            )
+        result = await self._session.execute(
+            select(ScheduledTask)
+            .where(ScheduledTask.id.in_(list(task_ids)))
+            .order_by(ScheduledTask.id)
+            .with_for_update(skip_locked=True)
         )
         return {row.id: row for row in result.scalars()}
 
@@ -154,15 +192,16 @@ class TaskRepository:
         )
         return result.scalar_one_or_none() is not None
 
-    async def release_running(self, now: datetime) -> int:
-        """Settle tasks left ``running`` with no unfinished run (their runner crashed)."""
+    async def release_running(self, now: datetime) -> Sequence[tuple[int, datetime | None]]:
+        """Settle tasks left ``running`` with no unfinished run; the ``(id, next run)`` of those
+        that are pending again, for the caller to arm."""
         unfinished = (
             select(TaskRun.id)
             .where(TaskRun.task_id == ScheduledTask.id, TaskRun.outcome.is_(None))
             .exists()
         )
         running = (ScheduledTask.status == TaskStatus.RUNNING.value) & ~unfinished
-        total = 0
+        pending: builtins.list[tuple[int, datetime | None]] = []
         for condition, status in (
             (ScheduledTask.next_run_at.is_not(None), TaskStatus.PENDING),
             (ScheduledTask.recurrence_type == "none", TaskStatus.FAILED),
@@ -175,30 +214,49 @@ class TaskRepository:
                 update(ScheduledTask)
                 .where(running, condition)
                 .values(**values)
-                .returning(ScheduledTask.id)
+                .returning(ScheduledTask.id, ScheduledTask.next_run_at)
+                .execution_options(synchronize_session=False)
             )
-            total += len(result.all())
-        return total
+            if status is TaskStatus.PENDING:
+                pending.extend((row[0], row[1]) for row in result.all())
+        return pending
 
-    async def advance_many(self, changes: Sequence[Mapping[str, Any]]) -> int:
-        """Apply many guarded updates in one executemany; returns how many rows matched.
+    async def advance_many(self, changes: Sequence[Mapping[str, Any]]) -> set[int]:
+        """Apply many guarded updates in one statement; returns the ids of the rows that moved.
 
         Each change has ``id``, ``expected`` (the ``next_run_at`` it must still have) and the same
-        set of column values.  A count below ``len(changes)`` means another process moved some
-        of them first: the caller rolls back and claims one by one.
+        set of column values.  One ``WITH v(...) AS (VALUES ...) UPDATE ... FROM v ... RETURNING``
+        (SQLite 3.33+, PostgreSQL): the answer names the rows that still had their expected time,
+        which a driver's executemany row count cannot do (asyncpg reports -1).  An id missing
+        from the answer was moved by someone else first: that task is not ours to claim.
         """
         if not changes:
-            return 0
+            return set()
         table = cast(Table, ScheduledTask.__table__)
-        columns = [key for key in changes[0] if key not in ("id", "expected")]
+        keys = list(changes[0])
+        columns = [key for key in keys if key not in ("id", "expected")]
+        source = values(
+            column("id", Integer),
+            column("expected", UTCDateTime),
+            *(column(key, table.c[key].type) for key in columns),
+            name="v",
+        ).data([tuple(change[key] for key in ["id", "expected", *columns]) for change in changes])
+        v = source.cte("v")
+        # A VALUES column that is NULL in every row has no type on PostgreSQL: say it.
+        typed = dialect_name(self._session) == "postgresql"
         statement = (
             update(table)
-            .where(table.c.id == bindparam("b_id"), table.c.next_run_at == bindparam("b_expected"))
-            .values({column: bindparam(f"b_{column}") for column in columns})
+            .where(table.c.id == v.c.id, table.c.next_run_at == v.c.expected)
+            .values(
+                {
+                    key: sql_cast(v.c[key], table.c[key].type) if typed else v.c[key]
+                    for key in columns
+                }
+            )
+            .returning(table.c.id)
         )
-        params = [{f"b_{key}": value for key, value in change.items()} for change in changes]
-        result = await self._session.execute(statement, params)
-        return int(getattr(result, "rowcount", 0))
+        result = await self._session.execute(statement)
+        return {row[0] for row in result.all()}
 
     async def purge_finished(self, before: datetime) -> int:
         result = await self._session.execute(
@@ -217,13 +275,26 @@ class TaskRunRepository:
         self._session = session
 
     async def claim_many(
-        self, pairs: Sequence[tuple[int, datetime]], claimed_by: str
+        self,
+        pairs: Sequence[tuple[int, datetime]],
+        claimed_by: str,
+        started_at: datetime | None = None,
     ) -> dict[int, int]:
-        """Insert runs for many (task, due time) pairs in one statement: task id -> run id."""
+        """Insert runs for many (task, due time) pairs in one statement: task id -> run id.
+
+        ``started_at`` marks the runs that start as soon as this commits (those already due);
+        the others are claimed ahead and marked by :meth:`mark_started` at their due time.
+        """
         if not pairs:
             return {}
         rows = [
-            {"task_id": task_id, "due_at": due, "attempt": 1, "claimed_by": claimed_by}
+            {
+                "task_id": task_id,
+                "due_at": due,
+                "attempt": 1,
+                "claimed_by": claimed_by,
+                "started_at": started_at if started_at is not None and due <= started_at else None,
+            }
             for task_id, due in pairs
         ]
         result = await self._session.execute(
@@ -233,25 +304,78 @@ class TaskRunRepository:
         )
         return {row[1]: row[0] for row in result.all()}
 
-    async def take_over(
-        self, after: datetime, runners: Collection[str], by: str
-    ) -> Sequence[tuple[int, int, datetime]]:
-        """Hand to ``by`` the runs ``runners`` claimed ahead of a due time still in the future
-        and never started: ``(run id, task id, due)`` of each, taken once (a guarded update)."""
+    async def mark_started(self, run_ids: Collection[int], at: datetime, runner: str) -> set[int]:
+        """Record that these claimed runs start now: the ids this runner may start.
+
+        A run it no longer holds (released, or taken over because its heartbeat looked silent)
+        is left out, so it never starts twice.  From here on a crash leaves the run
+        interrupted rather than owed.
+        """
+        if not run_ids:
+            return set()
         result = await self._session.execute(
             update(TaskRun)
             .where(
-                TaskRun.outcome.is_(None),
-                TaskRun.retry_at.is_(None),
-                TaskRun.started_at.is_(None),
-                TaskRun.due_at > after,
-                _claimed_by(runners),
+                TaskRun.id.in_(list(run_ids)),
+                _owed(),
+                TaskRun.claimed_by == runner,
             )
-            .values(claimed_by=by)
-            .returning(TaskRun.id, TaskRun.task_id, TaskRun.due_at)
+            .values(started_at=at)
+            .returning(TaskRun.id)
             .execution_options(synchronize_session=False)
         )
-        return [(row[0], row[1], row[2]) for row in result.all()]
+        return {row[0] for row in result.all()}
+
+    async def release(self, runner: str, also: Collection[int] = ()) -> int:
+        """A clean stop: hand back every run ``runner`` claimed but has not started, and the
+        runs in ``also`` whose start was recorded but whose handler never began."""
+        unstarted: ColumnElement[bool] = _owed()
+        if also:
+            unstarted = or_(
+                unstarted,
+                and_(
+                    TaskRun.id.in_(list(also)),
+                    TaskRun.outcome.is_(None),
+                    TaskRun.retry_at.is_(None),
+                ),
+            )
+        result = await self._session.execute(
+            update(TaskRun)
+            .where(unstarted, TaskRun.claimed_by == runner)
+            .values(claimed_by=None, started_at=None)
+            .returning(TaskRun.id)
+            .execution_options(synchronize_session=False)
+        )
+        return len(result.all())
+
+    async def take_over(
+        self, runners: Collection[str], by: str
+    ) -> Sequence[tuple[int, int, datetime, datetime | None]]:
+        """Take for ``by`` the unfinished runs released (claimed by nobody) or claimed by one of
+        ``runners`` (presumed dead), except those waiting for a stored retry, which any runner
+        takes when it is due: ``(run id, task id, due, started_at)`` of each, taken once."""
+        holders: ColumnElement[bool] = TaskRun.claimed_by.is_(None)
+        if runners:
+            holders = or_(holders, TaskRun.claimed_by.in_(list(runners)))
+        result = await self._session.execute(
+            update(TaskRun)
+            .where(TaskRun.outcome.is_(None), TaskRun.retry_at.is_(None), holders)
+            .values(claimed_by=by)
+            .returning(TaskRun.id, TaskRun.task_id, TaskRun.due_at, TaskRun.started_at)
+            .execution_options(synchronize_session=False)
+        )
+        return [(row[0], row[1], row[2], row[3]) for row in result.all()]
+
+    async def unstart(self, run_ids: Collection[int]) -> None:
+        """Make interrupted runs owed again: only for work whose effect lands with its outcome
+        (a recharge), so an interrupted one provably did nothing."""
+        if run_ids:
+            await self._session.execute(
+                update(TaskRun)
+                .where(TaskRun.id.in_(list(run_ids)), TaskRun.outcome.is_(None))
+                .values(started_at=None)
+                .execution_options(synchronize_session=False)
+            )
 
     async def record(
         self,
@@ -284,7 +408,11 @@ class TaskRunRepository:
         detail: str,
         now: datetime,
         started_at: datetime | None = None,
-    ) -> None:
+        *,
+        runner: str,
+    ) -> bool:
+        """Record a run's outcome, only while ``runner`` still holds it unfinished; False if
+        another runner took it over meanwhile (the caller then rolls back)."""
         values: dict[str, object] = {
             "outcome": outcome.value,
             "detail": detail,
@@ -292,8 +420,27 @@ class TaskRunRepository:
             "retry_at": None,
         }
         if started_at is not None:
-            values["started_at"] = func.coalesce(TaskRun.started_at, started_at)
-        await self._session.execute(update(TaskRun).where(TaskRun.id == run_id).values(**values))
+            values["started_at"] = started_at
+        result = await self._session.execute(
+            update(TaskRun)
+            .where(
+                TaskRun.id == run_id,
+                TaskRun.outcome.is_(None),
+                TaskRun.claimed_by == runner,
+            )
+            .values(**values)
+            .returning(TaskRun.id)
+            .execution_options(synchronize_session=False)
+        )
+        return result.scalar_one_or_none() is not None
+
+    async def finish_detail(self, run_id: int, detail: str) -> None:
+        await self._session.execute(
+            update(TaskRun)
+            .where(TaskRun.id == run_id)
+            .values(detail=detail)
+            .execution_options(synchronize_session=False)
+        )
 
     async def set_retry(self, run_id: int, retry_at: datetime, detail: str) -> None:
         await self._session.execute(
@@ -326,25 +473,6 @@ class TaskRunRepository:
             .order_by(TaskRun.retry_at)
         )
         return [(row[0], row[1]) for row in result.all() if row[1] is not None]
-
-    async def fail_interrupted(self, now: datetime, detail: str, runners: Collection[str]) -> int:
-        """Runs of crashed ``runners``, due by now, neither finished nor waiting to retry.
-
-        Whether such a run had started cannot be known for sure (``started_at`` is written just
-        after the start), so it is failed rather than run again: never twice beats always once.
-        """
-        result = await self._session.execute(
-            update(TaskRun)
-            .where(
-                TaskRun.outcome.is_(None),
-                TaskRun.retry_at.is_(None),
-                TaskRun.due_at <= now,
-                _claimed_by(runners),
-            )
-            .values(outcome=RunOutcome.FAILED.value, detail=detail, finished_at=now)
-            .returning(TaskRun.id)
-        )
-        return len(result.all())
 
     async def history(self, task_id: int, limit: int = 10, offset: int = 0) -> Sequence[TaskRun]:
         result = await self._session.execute(
@@ -404,6 +532,6 @@ class RunnerRepository:
         await self._session.execute(delete(Runner).where(Runner.name == name))
 
 
-def _claimed_by(runners: Collection[str]) -> ColumnElement[bool]:
-    """Runs claimed by one of ``runners`` (or before runs recorded who claimed them)."""
-    return or_(TaskRun.claimed_by.is_(None), TaskRun.claimed_by.in_(list(runners)))
+def _owed() -> ColumnElement[bool]:
+    """Claimed runs that provably never started: no start recorded, no outcome, no retry."""
+    return and_(TaskRun.outcome.is_(None), TaskRun.started_at.is_(None), TaskRun.retry_at.is_(None))

@@ -129,3 +129,19 @@ def build_backend(
         listener=runner,  # type: ignore[arg-type]
     )
     return Backend(settings, service, runner, credits, playback, notifier)
+
+
+async def crash(runner: TaskRunner) -> None:
+    """What SIGKILL leaves: the runner's memory is gone and nothing more reaches the database."""
+    if runner._scheduler is not None:
+        runner._scheduler.shutdown(wait=False)
+        runner._scheduler = None
+    for burst in runner._bursts.values():
+        if burst.handle is not None:
+            burst.handle.cancel()
+    tasks = list(runner._inflight)
+    if runner._batcher is not None:
+        tasks.append(runner._batcher)
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)

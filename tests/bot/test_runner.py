@@ -17,7 +17,16 @@ from storage.enums import RecurrenceType, RunOutcome, TaskStatus, TaskType
 from storage.models import ScheduledTask
 from storage.uow import UnitOfWorkFactory
 from tests.bot.conftest import FakeClock
-from tests.bot.taskkit import ALICE, BOB, CHANNEL, GUILD, Backend, add_sound, build_backend
+from tests.bot.taskkit import (
+    ALICE,
+    BOB,
+    CHANNEL,
+    GUILD,
+    Backend,
+    add_sound,
+    build_backend,
+    crash,
+)
 
 ADMIN = Actor(BOB, is_admin=True)
 
@@ -293,7 +302,8 @@ async def test_system_tasks_play_free(uow_factory: UnitOfWorkFactory, clock: Fak
 async def test_restart_mid_burst_never_runs_twice(
     uow_factory: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
-    """A crash while plays are running: on restart those runs are failed, not replayed."""
+    """A crash while plays are running: on restart those runs are failed, not replayed, and the
+    owners of the one-offs are told."""
     b = build_backend(uow_factory, clock)
     sound = await add_sound(uow_factory, clock.now())
     due = clock.now() + timedelta(minutes=1)
@@ -306,7 +316,7 @@ async def test_restart_mid_burst_never_runs_twice(
         if len(b.playback.requests) == 3:
             break
         await asyncio.sleep(0.01)
-    await b.runner.stop()  # the crash: nothing finished
+    await crash(b.runner)  # nothing finished
     assert len(b.playback.requests) == 3
     clock.set(due + timedelta(minutes=3))
     restarted = build_backend(uow_factory, clock)
@@ -317,6 +327,10 @@ async def test_restart_mid_burst_never_runs_twice(
     for task in tasks:
         [(outcome, _)] = await _runs(restarted, task.id)
         assert outcome == "failed"
+        view = await restarted.service.get_task(GUILD, task.id, ADMIN)
+        assert view.status is TaskStatus.FAILED and "interrupted" in (view.last_error or "")
+    assert len(restarted.notifier.messages) == 3
+    assert all("interrupted" in text for _, _, text in restarted.notifier.messages)
     assert await _runs(restarted, later.id) == [("succeeded", due + timedelta(minutes=2))]
 
 
@@ -528,7 +542,7 @@ async def test_a_silent_runners_runs_are_settled_by_the_others(
         if a.playback.requests:
             break
         await asyncio.sleep(0.01)
-    await a.runner.stop()  # a dies: no more heartbeats
+    await crash(a.runner)  # a dies: no more heartbeats
 
     clock.advance(timedelta(seconds=60))
     assert await b.runner.heartbeat() == 0  # a is late, not yet presumed dead
