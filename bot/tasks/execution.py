@@ -22,12 +22,15 @@ from bot.errors import CarillonError, TransientPlaybackError
 from bot.tasks.claiming import Claim
 from bot.tasks.handlers import HandlerResult, TaskHandler
 from bot.tasks.model import TaskView, allowance_for
-from bot.tasks.transient import retrying
+from bot.tasks.transient import is_transient, retrying
 from storage.enums import RunOutcome, TaskStatus, TaskType
 from storage.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 FINISH_CHUNK = 200  # runs recorded per transaction when many settle at once
+# An outcome is worth waiting for (the play has happened): about two minutes of tries, then the
+# run is left started without an outcome, and the next start records it interrupted.
+SETTLE_ATTEMPTS = 64
 
 
 class Notifier(Protocol):
@@ -73,9 +76,17 @@ class RunExecutor:
             result = HandlerResult(RunOutcome.FAILED, exc.message)
         except CarillonError as exc:
             result = HandlerResult(RunOutcome.FAILED, exc.message)
-        except Exception:
-            log.exception("task %s (run %s) failed unexpectedly", task.id, claim.run_id)
-            result = HandlerResult(RunOutcome.FAILED, "internal error; it has been logged")
+        except Exception as exc:
+            if is_transient(exc):  # "database busy" is a transient failure like any other
+                message = "the database was busy"
+                log.warning("task %s (run %s): %s (%s)", task.id, claim.run_id, message, exc)
+                retry_at = await self._store_retry(claim, message)
+                if retry_at is not None:
+                    return retry_at, None
+                result = HandlerResult(RunOutcome.FAILED, message)
+            else:
+                log.exception("task %s (run %s) failed unexpectedly", task.id, claim.run_id)
+                result = HandlerResult(RunOutcome.FAILED, "internal error; it has been logged")
         return None, await self.finish(claim, result, started)
 
     def effects_with_outcome(self, task_type: TaskType) -> bool:
@@ -158,6 +169,7 @@ class RunExecutor:
             recorded = await retrying(
                 lambda chunk=chunk: self._record(chunk, result, started),  # type: ignore[misc]
                 f"recording the outcome of {len(chunk)} run(s)",
+                attempts=SETTLE_ATTEMPTS,
             )
             for claim, entry in zip(chunk, recorded, strict=True):
                 settled.append(None if entry is None else entry[0])

@@ -23,6 +23,7 @@ from bot.plays import Payer, PlayService
 from bot.tasks.model import TaskView
 from bot.tasks.params import validate_parameters
 from bot.tasks.policy import policy_for
+from bot.tasks.transient import retrying
 from storage.enums import RunOutcome, TaskType
 from storage.models import Sound
 from storage.uow import UnitOfWork, UnitOfWorkFactory
@@ -56,7 +57,8 @@ class PlayHandler:
         self._settings = settings
 
     async def execute(self, task: TaskView, due_at: datetime) -> HandlerResult:
-        request = await self._request(task)
+        # Read-only, so a transient database error is simply read again.
+        request = await retrying(lambda: self._request(task), f"reading task {task.id}")
         payer = Payer(task.guild_id, task.owner_id, task_id=task.id)  # no owner: system, free
         paid = await self._plays.play(replace(request, label=f"task {task.id}"), payer)
         result = paid.result

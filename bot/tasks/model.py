@@ -13,12 +13,15 @@ from bot.config import LatenessSettings
 from bot.scheduling.recurrence import Recurrence, RecurrenceFields
 from storage.enums import OnBusy, RecurrenceType, RunOutcome, TaskStatus, TaskType
 from storage.models import ScheduledTask, TaskRun
+from storage.repositories.run_summaries import RunSummary
 
 __all__ = [
+    "LastRun",
     "OnBusy",
     "RecurrenceType",
     "RunOutcome",
     "RunView",
+    "TaskState",
     "TaskStatus",
     "TaskType",
     "TaskView",
@@ -28,6 +31,37 @@ __all__ = [
 ]
 
 ACTIVE_STATUSES = (TaskStatus.PENDING, TaskStatus.RUNNING, TaskStatus.PAUSED)
+# Finished tasks whose last run says what happened (a cancelled task was simply cancelled).
+SETTLED_BY_A_RUN = frozenset({TaskStatus.COMPLETED, TaskStatus.FAILED, TaskStatus.EXPIRED})
+
+
+@dataclass(frozen=True)
+class LastRun:
+    """A finished task's last run: when it was due, its outcome and the reason."""
+
+    due_at: datetime
+    outcome: RunOutcome
+    detail: str | None
+
+    @classmethod
+    def of(cls, summary: RunSummary) -> LastRun:
+        return cls(summary.due_at, RunOutcome(summary.outcome), summary.detail)
+
+    @property
+    def reason(self) -> str | None:
+        """The detail without a leading "missed: " that repeats the outcome."""
+        if self.detail is None:
+            return None
+        prefix = f"{self.outcome.value}: "
+        return self.detail.removeprefix(prefix) or None
+
+
+@dataclass(frozen=True)
+class TaskState:
+    """What a task's line says it is: a word (``skipped``, ``pending``) and why, if known."""
+
+    word: str
+    reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -48,6 +82,8 @@ class TaskView:
     consecutive_failures: int
     created_at: datetime
     updated_at: datetime
+    # A finished task's last finished run, when the service read it (task lists and /tasks show).
+    last_run: LastRun | None = None
 
     @property
     def is_system(self) -> bool:
@@ -57,8 +93,28 @@ class TaskView:
     def is_recurring(self) -> bool:
         return not self.recurrence.is_once
 
+    @property
+    def state(self) -> TaskState:
+        """What happened, for a finished task; its status otherwise.
+
+        A one-off's status says only that it is over ("completed" even when its one run was
+        skipped because nobody was listening): its run's outcome says what happened, so that is
+        what shows.  A repeating task that finished shows its status, and its last run when that
+        did not succeed.
+        """
+        run = self.last_run
+        if self.status not in SETTLED_BY_A_RUN or run is None:
+            failed = self.status in (TaskStatus.FAILED, TaskStatus.EXPIRED)
+            return TaskState(self.status.value, self.last_error if failed else None)
+        if run.outcome is RunOutcome.SUCCEEDED:
+            return TaskState(self.status.value)
+        if self.is_recurring:
+            reason = f"last run {run.outcome.value}" + (f": {run.reason}" if run.reason else "")
+            return TaskState(self.status.value, reason)
+        return TaskState(run.outcome.value, run.reason)
+
     @classmethod
-    def of(cls, row: ScheduledTask) -> TaskView:
+    def of(cls, row: ScheduledTask, last_run: LastRun | None = None) -> TaskView:
         return cls(
             id=row.id,
             guild_id=row.guild_id,
@@ -76,6 +132,7 @@ class TaskView:
             consecutive_failures=row.consecutive_failures,
             created_at=row.created_at,
             updated_at=row.updated_at,
+            last_run=last_run,
         )
 
 

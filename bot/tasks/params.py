@@ -10,21 +10,49 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.config import LimitSettings
+from bot.credit_rules import check_recharge_amount
 from bot.errors import NotFoundError, ValidationError
 from bot.playback import PlayMode
+from storage.columns import BIGINT_MAX, INTEGER_MAX
 from storage.enums import TaskType
 from storage.uow import UnitOfWork
 
 # Modes that never end by themselves and so always need a max_duration.
 ENDLESS_MODES = frozenset({PlayMode.LOOP, PlayMode.LOOP_ONE, PlayMode.RANDOM})
-MAX_RECHARGE_AMOUNT = 1_000_000
 
 
-def _int(params: Mapping[str, Any], key: str, what: str) -> int:
+def _int(params: Mapping[str, Any], key: str, what: str, *, snowflake: bool = False) -> int:
+    """An id parameter: a row id (sound, playlist) or a Discord snowflake (channel, member).
+
+    Out of its column's range it names nothing that can exist, so it is refused as missing.
+    """
     value = params.get(key)
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValidationError(f"This task needs {what}.")
+    highest = BIGINT_MAX if snowflake else INTEGER_MAX
+    if not 1 <= value <= highest:
+        raise NotFoundError(
+            f"{value:,} cannot be the id of {what} (ids run from 1 to {highest:,}); "
+            "pick one that exists."
+        )
     return value
+
+
+def check_max_duration(seconds: object, limits: LimitSettings) -> int:
+    """A playlist play's cap, in whole seconds: 1 to ``limits.max_duration_s``.
+
+    One rule for a play now (/playlist play) and a scheduled one (``play_playlist``).
+    """
+    most = limits.max_duration_s
+    if isinstance(seconds, bool) or not isinstance(seconds, int):
+        raise ValidationError("max_duration must be a whole number of seconds.")
+    if not 1 <= seconds <= most:
+        advice = "a longer one" if seconds < 1 else "a shorter one, e.g. 30 (minutes) or 10 min"
+        raise ValidationError(
+            f"max_duration must be between 1 and {most} seconds ({most // 60} minutes), not "
+            f"{seconds:,} seconds; give {advice}."
+        )
+    return seconds
 
 
 async def validate_parameters(
@@ -42,7 +70,8 @@ async def validate_parameters(
                 "The sound of this task no longer exists in this server; "
                 "pick another with /sound list."
             )
-        return {"sound_id": sound_id, "channel_id": _int(params, "channel_id", "a voice channel")}
+        channel_id = _int(params, "channel_id", "a voice channel", snowflake=True)
+        return {"sound_id": sound_id, "channel_id": channel_id}
 
     if task_type is TaskType.PLAY_PLAYLIST:
         playlist_id = _int(params, "playlist_id", "a playlist")
@@ -66,16 +95,10 @@ async def validate_parameters(
         if max_duration is None and mode in ENDLESS_MODES:
             max_duration = limits.default_max_duration_s
         if max_duration is not None:
-            if isinstance(max_duration, bool) or not isinstance(max_duration, int):
-                raise ValidationError("max_duration must be a whole number of seconds.")
-            if not 1 <= max_duration <= limits.max_duration_s:
-                raise ValidationError(
-                    f"max_duration must be between 1 and {limits.max_duration_s} seconds "
-                    f"({limits.max_duration_s // 60} minutes)."
-                )
+            max_duration = check_max_duration(max_duration, limits)
         return {
             "playlist_id": playlist_id,
-            "channel_id": _int(params, "channel_id", "a voice channel"),
+            "channel_id": _int(params, "channel_id", "a voice channel", snowflake=True),
             "play_mode": mode.value,
             "shuffle": bool(params.get("shuffle", False)),
             "max_duration_s": max_duration,
@@ -85,12 +108,9 @@ async def validate_parameters(
     user_id = params.get("user_id")
     if user_id is not None and (isinstance(user_id, bool) or not isinstance(user_id, int)):
         raise ValidationError("The recharge target must be a member.")
+    if user_id is not None:
+        user_id = _int(params, "user_id", "a member", snowflake=True)
     amount = params.get("amount")
     if amount is not None:
-        if isinstance(amount, bool) or not isinstance(amount, int):
-            raise ValidationError("The recharge amount must be a whole number of credits.")
-        if not 1 <= amount <= MAX_RECHARGE_AMOUNT:
-            raise ValidationError(
-                f"The recharge amount must be between 1 and {MAX_RECHARGE_AMOUNT:,} credits."
-            )
+        check_recharge_amount(amount)
     return {"user_id": user_id, "amount": amount}

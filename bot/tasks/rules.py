@@ -8,6 +8,7 @@ from datetime import UTC, datetime, time, timedelta
 
 from bot.errors import ValidationError
 from bot.scheduling.cron import normalise_cron
+from bot.scheduling.limits import MAX_YEARS_AHEAD, count_problem, furthest, shape_problem
 from bot.scheduling.recurrence import Recurrence
 from bot.scheduling.zones import resolve_zone
 from storage.enums import RecurrenceType
@@ -36,17 +37,28 @@ class Refusal:
 def schedule_refusal(
     recurrence: Recurrence, now: datetime, horizon_days: int, min_interval: timedelta
 ) -> Refusal | None:
-    """What :func:`check_schedule` refuses, or ``None``: the same rules, without raising."""
+    """What :func:`check_schedule` refuses, or ``None``: the same rules, without raising.
+
+    The shape's own limits (count, interval, how far ahead) come first: the time language
+    refuses them while reading, but a schedule built from fields or an API call reaches here
+    unread, and its numbers go into 32-bit columns.
+    """
+    shape = _shape_refusal(recurrence, now)
+    if shape is not None:
+        return shape
     first = recurrence.anchor
     if first <= now:
         return Refusal(
             "That time has already passed; pick a time in the future.", "that time has passed"
         )
     if recurrence.is_once and first - now > timedelta(days=horizon_days):
-        years = horizon_days / 365.25
+        ahead = (first - now).days
+        furthest_text = _span_of_days(horizon_days)
+        exact = "" if horizon_days < 365 else f" ({horizon_days:,} days)"
         return Refusal(
-            f"That is too far ahead: tasks can be at most {years:.0f} years out.",
-            f"over {years:.0f} years ahead, the furthest allowed",
+            f"That is too far ahead ({ahead:,} days from now): one-shot tasks can be at most "
+            f"{furthest_text}{exact} out in this server. Pick an earlier time.",
+            f"over {furthest_text} ahead, the furthest allowed",
         )
     if not recurrence.is_once:
         gap = shortest_gap(recurrence)
@@ -55,6 +67,34 @@ def schedule_refusal(
                 f"Runs would be {span(gap)} apart; the shortest interval allowed is "
                 f"{span(min_interval)}.",
                 f"shortest allowed: every {span(min_interval)}",
+            )
+    return None
+
+
+def _span_of_days(days: int) -> str:
+    """``5 years`` for 1826 days, ``30 days``, ``1 day``."""
+    if days < 365:
+        return f"{days} day{'s' if days != 1 else ''}"
+    years = round(days / 365.25)
+    return f"{years} year{'s' if years != 1 else ''}"
+
+
+def _shape_refusal(recurrence: Recurrence, now: datetime) -> Refusal | None:
+    """The limits of :mod:`bot.scheduling.limits`, as a :class:`Refusal`."""
+    if recurrence.count is not None:
+        problem = count_problem(recurrence.count)
+        if problem is not None:
+            return Refusal(problem, f"{recurrence.count:,} runs is over the limit")
+    problem = shape_problem(recurrence.kind, recurrence.interval, recurrence.step_minutes)
+    if problem is not None:
+        return Refusal(problem, "runs too far apart")
+    limit = furthest(now)
+    for instant, what in ((recurrence.anchor, "first run"), (recurrence.until, "end")):
+        if instant is not None and instant > limit:
+            return Refusal(
+                f"The {what} ({instant:%Y-%m-%d}) is more than {MAX_YEARS_AHEAD} years ahead, "
+                "the furthest anything is scheduled; pick a nearer date.",
+                f"{what} over {MAX_YEARS_AHEAD} years ahead",
             )
     return None
 
@@ -93,6 +133,10 @@ def recurrence_from_fields(
     now: datetime,
 ) -> Recurrence:
     """A schedule from the original design's fields: first run, kind, cron, count, zone."""
+    if count is not None:
+        problem = count_problem(count)
+        if problem is not None:
+            raise ValidationError(problem)
     zone = resolve_zone(timezone)
     zone_name = str(zone.key)
     if kind is RecurrenceType.CRON:

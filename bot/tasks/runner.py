@@ -268,8 +268,7 @@ class TaskRunner:
         armed: list[tuple[int, datetime]] = []
         after_id = 0
         while True:
-            async with self._uow() as uow:
-                page = await uow.tasks.due_before(horizon, after_id=after_id, limit=REFILL_PAGE)
+            page = await self._due_page(horizon, after_id)
             armed.extend(page)
             if len(page) < REFILL_PAGE:
                 break
@@ -281,6 +280,10 @@ class TaskRunner:
         for run_id, retry_at in retries:
             self._arm_retry(run_id, retry_at)
         return len(armed) + len(retries)
+
+    async def _due_page(self, horizon: datetime, after_id: int) -> Sequence[tuple[int, datetime]]:
+        async with self._uow() as uow:
+            return await uow.tasks.due_before(horizon, after_id=after_id, limit=REFILL_PAGE)
 
     def _later(self, again: Callable[[], Coroutine[Any, Any, Any]]) -> None:
         """Run ``again`` after ``AGAIN_S`` (unless stopping)."""
@@ -455,10 +458,14 @@ class TaskRunner:
         now = self._clock.now()
         report = CatchUpReport(at=now)
         await self._take_over(now, include_self=True, report=report)
+        # Tasks left "running" with no unfinished run (a database from before runs were owed).
+        for task_id, next_run_at in await retrying(
+            lambda: self._release_running(now), "settling tasks left running"
+        ):
+            self.task_changed(task_id, next_run_at)
         after_id = 0
         while True:
-            async with self._uow() as uow:
-                page = await uow.tasks.due_before(now, after_id=after_id, limit=REFILL_PAGE)
+            page = await retrying(lambda: self._due_page(now, after_id), "reading overdue tasks")  # noqa: B023
             for start in range(0, len(page), CLAIM_BATCH):
                 batch = await self._claim_batch(list(page[start : start + CLAIM_BATCH]), report)
                 for claim in batch:
@@ -492,14 +499,14 @@ class TaskRunner:
         taken = await retrying(lambda: self._take(now, include_self), "taking over runs")
         if taken is None:
             return
-        owed, interrupted, pending, dead = taken
+        owed, interrupted, dead = taken
         await self._start_owed(owed, now, report)
         if interrupted:
             result = HandlerResult(RunOutcome.FAILED, INTERRUPTED)
-            await self._executor.finish_many(interrupted, result)
+            settled = await self._executor.finish_many(interrupted, result)
+            for claim, outcome in zip(interrupted, settled, strict=True):
+                self._rearm(claim.task.id, outcome)
             report.interrupted += len(interrupted)
-        for task_id, next_run_at in pending:
-            self.task_changed(task_id, next_run_at)
         others = dead - {self.name}
         if others:
             log.warning(
@@ -511,7 +518,7 @@ class TaskRunner:
 
     async def _take(
         self, now: datetime, include_self: bool
-    ) -> tuple[list[Claim], list[Claim], Sequence[tuple[int, datetime | None]], set[str]] | None:
+    ) -> tuple[list[Claim], list[Claim], set[str]] | None:
         """One transaction: heartbeat, then take what nobody holds (see :meth:`_take_over`)."""
         async with self._db_slots, self._uow() as uow:
             await uow.runners.heartbeat(self.name, now)
@@ -540,11 +547,16 @@ class TaskRunner:
                 else:
                     interrupted.append(claim)
             await uow.runs.unstart(again)
-            pending = await uow.tasks.release_running(now)
             for name in dead - {self.name}:
                 await uow.runners.forget(name)
             await uow.commit()
-        return owed, interrupted, pending, dead
+        return owed, interrupted, dead
+
+    async def _release_running(self, now: datetime) -> Sequence[tuple[int, datetime | None]]:
+        async with self._db_slots, self._uow() as uow:
+            pending = await uow.tasks.release_running(now)
+            await uow.commit()
+        return pending
 
     async def _start_owed(
         self, owed: list[Claim], now: datetime, report: CatchUpReport | None = None
@@ -573,7 +585,8 @@ class TaskRunner:
                 if report is not None:
                     report.ran_late += 1
         for claim, detail in missed:
-            await self._executor.finish(claim, HandlerResult(RunOutcome.MISSED, detail))
+            settled = await self._executor.finish(claim, HandlerResult(RunOutcome.MISSED, detail))
+            self._rearm(claim.task.id, settled)
         if report is not None:
             report.missed += len(missed)
 

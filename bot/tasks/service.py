@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import itertools
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from bot.bounds import check_page, number_text
 from bot.clock import Clock
 from bot.config import Settings
 from bot.errors import NotFoundError, PermissionDenied, ValidationError
@@ -21,7 +22,7 @@ from bot.playback import PlaybackPort
 from bot.scheduling.describe import describe, dst_warnings
 from bot.scheduling.recurrence import Recurrence
 from bot.tasks.execution import Notifier
-from bot.tasks.model import RunView, TaskView, recurrence_fields
+from bot.tasks.model import SETTLED_BY_A_RUN, LastRun, RunView, TaskView, recurrence_fields
 from bot.tasks.params import validate_parameters
 from bot.tasks.policy import GuildPolicies, GuildPolicy
 from bot.tasks.rules import (
@@ -30,6 +31,7 @@ from bot.tasks.rules import (
     daily_midnight,
     recurrence_from_fields,
 )
+from storage.columns import INTEGER_MAX
 from storage.enums import OnBusy, RecurrenceType, TaskStatus, TaskType
 from storage.models import ScheduledTask
 from storage.uow import UnitOfWork, UnitOfWorkFactory
@@ -37,6 +39,11 @@ from storage.uow import UnitOfWork, UnitOfWorkFactory
 log = logging.getLogger(__name__)
 
 DAILY_RECHARGE_NAME = "Daily credit recharge"
+# The most tasks one list call returns: a page is far shorter; the task autocomplete looks
+# through this many to find what matches.
+MAX_TASKS_LISTED = 200
+# Task numbers are row ids (a 32-bit column): a larger number names no task.
+MAX_TASK_ID = INTEGER_MAX
 
 
 @dataclass(frozen=True)
@@ -202,7 +209,8 @@ class SchedulerService:
 
     async def get_task(self, guild_id: int, task_id: int, actor: Actor) -> TaskView:
         async with self._uow() as uow:
-            return TaskView.of(await self._reach(uow, guild_id, task_id, actor))
+            (view,) = await self._views(uow, [await self._reach(uow, guild_id, task_id, actor)])
+            return view
 
     async def list_tasks(
         self,
@@ -223,6 +231,7 @@ class SchedulerService:
             raise PermissionDenied("Only server admins can see other members' and system tasks.")
         if not (everyone or system_only) and owner_id is None:
             owner_id = actor.user_id
+        check_page(limit, offset, most=MAX_TASKS_LISTED)
         async with self._uow() as uow:
             rows = await uow.tasks.list(
                 guild_id,
@@ -232,7 +241,7 @@ class SchedulerService:
                 limit=limit,
                 offset=offset,
             )
-            return [TaskView.of(row) for row in rows]
+            return await self._views(uow, rows)
 
     async def get_user_tasks(
         self, user_id: int, status: TaskStatus | None = None, limit: int = 25, *, guild_id: int
@@ -243,6 +252,7 @@ class SchedulerService:
     async def history(
         self, guild_id: int, task_id: int, actor: Actor, limit: int = 10, offset: int = 0
     ) -> list[RunView]:
+        check_page(limit, offset)
         async with self._uow() as uow:
             await self._reach(uow, guild_id, task_id, actor)
             return [RunView.of(r) for r in await uow.runs.history(task_id, limit, offset)]
@@ -343,6 +353,7 @@ class SchedulerService:
         now = self._clock.now()
         async with self._uow() as uow:
             if guild_id is None:
+                _check_task_id(task_id)
                 row = await uow.tasks.get(task_id)
                 if row is None:
                     raise NotFoundError(f"There is no task #{task_id}.")
@@ -388,6 +399,7 @@ class SchedulerService:
         self, uow: UnitOfWork, guild_id: int, task_id: int, actor: Actor
     ) -> ScheduledTask:
         """The task if the actor may see it; otherwise the same "not found" as a missing one."""
+        _check_task_id(task_id)
         row = await uow.tasks.get(task_id)
         visible = (
             row is not None
@@ -400,6 +412,14 @@ class SchedulerService:
             )
         return row
 
+    async def _views(self, uow: UnitOfWork, rows: Sequence[ScheduledTask]) -> list[TaskView]:
+        """Snapshots of ``rows``, each finished one with its last run (one query for them all)."""
+        settled = [row.id for row in rows if TaskStatus(row.status) in SETTLED_BY_A_RUN]
+        last = await uow.run_summaries.last_finished(settled)
+        return [
+            TaskView.of(row, LastRun.of(last[row.id]) if row.id in last else None) for row in rows
+        ]
+
     def _min_interval(self, policy: GuildPolicy, *, admin: bool) -> timedelta:
         seconds = (
             self._settings.limits.min_interval_admin_s if admin else policy.min_interval_user_s
@@ -410,3 +430,12 @@ class SchedulerService:
         if self.listener is not None:
             active = view.status in (TaskStatus.PENDING, TaskStatus.RUNNING)
             self.listener.task_changed(view.id, view.next_run_at if active else None)
+
+
+def _check_task_id(task_id: int) -> None:
+    """A number outside the id column's range names no task: say so before asking the database."""
+    if not 1 <= task_id <= MAX_TASK_ID:
+        raise NotFoundError(
+            f"There is no task #{number_text(task_id)}: task numbers run from 1 to "
+            f"{MAX_TASK_ID:,}. /tasks list shows yours."
+        )
