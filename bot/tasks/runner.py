@@ -10,7 +10,8 @@
   and does nothing.
 * **Claim ahead, mark the start, start on time.** A burst is claimed ``LEAD`` before it is due
   (one transaction), its start is recorded (``started_at``, one transaction for the burst) just
-  before the due time, and its handlers start at the due time from memory.
+  before the due time (twice as early as the last record took), and its handlers start at the
+  due time from memory.
 * **Owed until started.** A claimed run with no recorded start provably never ran: a clean stop
   hands such claims back, and the next runner to look (this one after a crash, at start; another
   one once this one's heartbeat has been silent for ``runner_timeout_s``) runs them once if still
@@ -61,7 +62,11 @@ REFILL_PAGE = 1000
 CLAIM_BATCH = 500
 DB_CONCURRENCY = 8  # transactions at once; more only queue on SQLite's single writer
 LEAD = timedelta(seconds=2)  # claim this long before the due time
-MARK_AHEAD = timedelta(milliseconds=20)  # record a burst's start this long before it is due
+# A burst's start is recorded this long before it is due: twice what the last one took, within
+# these bounds, so the record is made before the due time and as close to it as possible (a
+# crash in between leaves the burst interrupted rather than owed).
+MARK_AHEAD_MIN = timedelta(milliseconds=20)
+MARK_AHEAD_MAX = timedelta(milliseconds=250)
 SPIN = timedelta(milliseconds=8)  # wake this early and busy-wait the rest (at most this long)
 AGAIN_S = 2.0  # a claim, start or refill that failed through all its tries is tried again then
 INTERRUPTED = (
@@ -141,6 +146,7 @@ class TaskRunner:
         self._held: dict[int, Claim] = {}
         self._running: dict[int, Claim] = {}
         self._stopping = False
+        self._mark_ahead = MARK_AHEAD_MIN
         self.last_start = CatchUpReport()
 
     # ----------------------------------------------------------------- lifecycle
@@ -329,7 +335,7 @@ class TaskRunner:
     def _start_on_time(self, claim: Claim) -> None:
         """Start ``claim`` at its due time (at once if it is due and its start is recorded).
 
-        A claim made ahead joins the burst of its due instant: ``MARK_AHEAD`` before it, one
+        A claim made ahead joins the burst of its due instant: a little before it, one
         transaction records the whole burst's start, then at the due time one event wakes the
         tasks created now, which is cheaper than creating a thousand tasks then.
         """
@@ -340,7 +346,7 @@ class TaskRunner:
         burst = self._bursts.get(claim.due_at)
         if burst is None:
             burst = self._bursts[claim.due_at] = _Burst()
-            delay = (claim.due_at - self._clock.now() - MARK_AHEAD).total_seconds()
+            delay = (claim.due_at - self._clock.now() - self._mark_ahead).total_seconds()
             burst.handle = asyncio.get_running_loop().call_later(
                 max(0.0, delay), self._wake, claim.due_at
             )
@@ -360,6 +366,7 @@ class TaskRunner:
     async def _start_burst(self, due: datetime, burst: _Burst) -> None:
         """Record the burst's start in one transaction, then wake it at its due time."""
         claims = list(burst.claims.values())
+        woke = self._clock.now()
         try:
             burst.marked = await retrying(
                 lambda: self._mark(claims), f"recording the start of {len(claims)} run(s)"
@@ -373,11 +380,19 @@ class TaskRunner:
         for claim in claims:
             if claim.run_id not in burst.marked:  # taken over meanwhile: not ours any more
                 self._held.pop(claim.run_id, None)
+        took = self._clock.now() - woke
+        self._mark_ahead = _bounded(2 * took)
         remaining = (due - self._clock.now()).total_seconds()
+        log.debug(
+            "burst due %s: woke %.1f ms ahead, %d start(s) recorded in %.1f ms",
+            due, (due - woke).total_seconds() * 1000, len(burst.marked),
+            took.total_seconds() * 1000,
+        )  # fmt: skip
         if remaining > SPIN.total_seconds():
             await asyncio.sleep(remaining - SPIN.total_seconds())
         # Timer wake-ups on a VM are several ms late: spin the last moment, so a burst starts at
         # its due time, not one scheduler tick after it.
+        remaining = (due - self._clock.now()).total_seconds()
         deadline = time.perf_counter() + min(SPIN.total_seconds(), max(0.0, remaining))
         while time.perf_counter() < deadline:
             pass
@@ -613,6 +628,7 @@ class TaskRunner:
                 await uow.commit()
             return batch
 
+        began = self._clock.now()
         try:
             batch = await retrying(claim, f"claiming {len(items)} occurrence(s)")
         except Exception as exc:
@@ -626,6 +642,9 @@ class TaskRunner:
 
             self._later(again)
             return []
+        # Recording a burst's start costs less than claiming it: until a start has been recorded
+        # (which then sets the lead), the claim's own time is a safe estimate.
+        self._mark_ahead = _bounded(max(self._mark_ahead, self._clock.now() - began))
         for task_id, next_due in batch.moved.items():
             self.task_changed(task_id, next_due)
         if report is not None:
@@ -693,3 +712,7 @@ class TaskRunner:
 
 def _inside(late: timedelta, allowance: timedelta | None) -> bool:
     return allowance is None or late <= allowance
+
+
+def _bounded(ahead: timedelta) -> timedelta:
+    return min(MARK_AHEAD_MAX, max(MARK_AHEAD_MIN, ahead))
