@@ -183,11 +183,13 @@ async def open_app(
         bot.on_guild_seen = scheduler.ensure_guild
         bot.voice_listener = players.on_voice_state_update
 
-        # Closed in reverse: the client stops taking commands, then the runner stops firing,
-        # then players leave voice, then (first pushed) the engine is disposed.
+        # Closed in reverse: the runner stops firing (handing back what it had claimed and
+        # telling the owners of plays it cut short, while the client can still send), then the
+        # client stops taking commands, then players leave voice, then (first pushed) the engine
+        # is disposed.
         stack.push_async_callback(players.close)
-        stack.push_async_callback(starter.stop)
         stack.push_async_callback(bot.close)
+        stack.push_async_callback(starter.stop)
         log.info(
             "carillon ready: data_dir=%s database=%s",
             settings.data_dir,
