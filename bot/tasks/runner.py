@@ -579,7 +579,11 @@ class TaskRunner:
         """Start owed claims this runner holds: on time, late inside the allowance, or record
         them missed (and collapsed into a later overdue occurrence of the same task)."""
         missed: list[tuple[Claim, str]] = []
+        skipped: list[Claim] = []
         for claim in owed:
+            if claim.task.status in (TaskStatus.CANCELLED, TaskStatus.PAUSED):
+                skipped.append(claim)  # stopped by its owner or an admin meanwhile
+                continue
             allowance = allowance_for(claim.task.task_type, self._settings.lateness)
             late = now - claim.due_at
             later = claim.task.next_run_at
@@ -602,6 +606,9 @@ class TaskRunner:
         for claim, detail in missed:
             settled = await self._executor.finish(claim, HandlerResult(RunOutcome.MISSED, detail))
             self._rearm(claim.task.id, settled)
+        for claim in skipped:
+            result = HandlerResult(RunOutcome.SKIPPED, f"task {claim.task.status}")
+            await self._executor.finish(claim, result)
         if report is not None:
             report.missed += len(missed)
 

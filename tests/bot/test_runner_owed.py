@@ -295,3 +295,24 @@ async def test_a_runner_that_lost_its_run_to_a_takeover_records_nothing(
     assert len(a.playback.requests) + len(b.playback.requests) == 1
     view = await b.service.get_task(GUILD, task.id, ADMIN)
     assert view.status is TaskStatus.FAILED and view.runs_done == 1
+
+
+async def test_an_owed_run_of_a_task_cancelled_meanwhile_is_skipped(
+    uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    b = build_backend(uow_factory, clock)
+    sound = await add_sound(uow_factory, clock.now())
+    due = clock.now() + timedelta(minutes=1)
+    task = await _play(b, sound, Recurrence.once(due, "UTC"))
+    await b.runner._claim_all([(task.id, due)])
+    await crash(b.runner)
+    await b.service.cancel_task(task.id, guild_id=GUILD, actor=ADMIN)
+    clock.set(due + timedelta(seconds=30))
+    restarted = build_backend(uow_factory, clock)
+    await restarted.runner.catch_up()
+    await restarted.runner.drain()
+    [run] = await _rows(uow_factory, task.id)
+    assert run.outcome == RunOutcome.SKIPPED.value and "cancelled" in (run.detail or "")
+    assert restarted.playback.requests == []
+    view = await restarted.service.get_task(GUILD, task.id, ADMIN)
+    assert view.status is TaskStatus.CANCELLED
