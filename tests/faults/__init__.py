@@ -1,0 +1,1 @@
+"""Fault tests: real runner processes killed (SIGKILL) and stopped (SIGTERM) at random moments."""
