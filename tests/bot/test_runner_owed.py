@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
 
 from sqlalchemy import select
 
@@ -50,6 +50,26 @@ async def _rows(uow_factory: UnitOfWorkFactory, task_id: int) -> list[TaskRun]:
             select(TaskRun).where(TaskRun.task_id == task_id).order_by(TaskRun.due_at)
         )
         return list(result.scalars())
+
+
+async def _claimed_one_off(uow_factory: UnitOfWorkFactory, clock: FakeClock):  # type: ignore[no-untyped-def]
+    """A one-off play due in a minute, claimed ahead (what the lead-time job does)."""
+    b = build_backend(uow_factory, clock)
+    sound = await add_sound(uow_factory, clock.now())
+    due = clock.now() + timedelta(minutes=1)
+    task = await _play(b, sound, Recurrence.once(due, "UTC"))
+    claims = await b.runner._claim_all([(task.id, due)])
+    assert len(claims) == 1
+    return b, task, due, claims
+
+
+async def _restart(uow_factory: UnitOfWorkFactory, clock: FakeClock, at: datetime):  # type: ignore[no-untyped-def]
+    """A new process starting at ``at``: it catches up and finishes what it started."""
+    clock.set(at)
+    restarted = build_backend(uow_factory, clock)
+    report = await restarted.runner.catch_up()
+    await restarted.runner.drain()
+    return restarted, report
 
 
 async def _until(condition, what: str) -> None:  # type: ignore[no-untyped-def]
@@ -111,16 +131,11 @@ async def test_a_clean_stop_records_the_play_it_cut_short(
 async def test_owed_after_a_crash_runs_late_inside_the_allowance(
     uow_factory: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
-    b = build_backend(uow_factory, clock)
-    sound = await add_sound(uow_factory, clock.now())
-    due = clock.now() + timedelta(minutes=1)
-    task = await _play(b, sound, Recurrence.once(due, "UTC"))
-    await b.runner._claim_all([(task.id, due)])
+    b, task, due, _ = await _claimed_one_off(uow_factory, clock)
     await crash(b.runner)
-    clock.set(due + timedelta(minutes=2))  # the play allowance is 5 minutes
-    restarted = build_backend(uow_factory, clock)
-    report = await restarted.runner.catch_up()
-    await restarted.runner.drain()
+    restarted, report = await _restart(
+        uow_factory, clock, due + timedelta(minutes=2)
+    )  # the play allowance is 5 minutes
     assert (report.interrupted, report.ran_late, report.missed) == (0, 1, 0)
     [run] = await _rows(uow_factory, task.id)
     assert run.outcome == RunOutcome.SUCCEEDED.value
@@ -131,16 +146,9 @@ async def test_owed_after_a_crash_runs_late_inside_the_allowance(
 async def test_owed_after_a_crash_beyond_the_allowance_is_missed(
     uow_factory: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
-    b = build_backend(uow_factory, clock)
-    sound = await add_sound(uow_factory, clock.now())
-    due = clock.now() + timedelta(minutes=1)
-    task = await _play(b, sound, Recurrence.once(due, "UTC"))
-    await b.runner._claim_all([(task.id, due)])
+    b, task, due, _ = await _claimed_one_off(uow_factory, clock)
     await crash(b.runner)
-    clock.set(due + timedelta(minutes=10))
-    restarted = build_backend(uow_factory, clock)
-    report = await restarted.runner.catch_up()
-    await restarted.runner.drain()
+    restarted, report = await _restart(uow_factory, clock, due + timedelta(minutes=10))
     assert (report.interrupted, report.missed) == (0, 1)
     [run] = await _rows(uow_factory, task.id)
     assert run.outcome == RunOutcome.MISSED.value and "10 min late" in (run.detail or "")
@@ -153,17 +161,10 @@ async def test_a_run_whose_start_was_recorded_is_interrupted_not_repeated(
     uow_factory: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
     """Killed between recording the start and the play: it may have been heard, so no replay."""
-    b = build_backend(uow_factory, clock)
-    sound = await add_sound(uow_factory, clock.now())
-    due = clock.now() + timedelta(minutes=1)
-    task = await _play(b, sound, Recurrence.once(due, "UTC"))
-    claims = await b.runner._claim_all([(task.id, due)])
+    b, task, due, claims = await _claimed_one_off(uow_factory, clock)
     assert await b.runner._mark(claims) == {claims[0].run_id}
     await crash(b.runner)
-    clock.set(due + timedelta(seconds=30))
-    restarted = build_backend(uow_factory, clock)
-    report = await restarted.runner.catch_up()
-    await restarted.runner.drain()
+    restarted, report = await _restart(uow_factory, clock, due + timedelta(seconds=30))
     assert report.interrupted == 1 and restarted.playback.requests == []
     [run] = await _rows(uow_factory, task.id)
     assert run.outcome == RunOutcome.FAILED.value and "interrupted" in (run.detail or "")
@@ -188,10 +189,9 @@ async def test_an_interrupted_recharge_did_nothing_so_it_runs_once(
     claims = await b.runner._claim_all([(task.id, due)])
     await b.runner._mark(claims)
     await crash(b.runner)
-    clock.set(due + timedelta(hours=3))  # recharges have no lateness limit
-    restarted = build_backend(uow_factory, clock)
-    report = await restarted.runner.catch_up()
-    await restarted.runner.drain()
+    restarted, report = await _restart(
+        uow_factory, clock, due + timedelta(hours=3)
+    )  # recharges have no lateness limit
     assert report.interrupted == 0
     [run] = await _rows(uow_factory, task.id)
     assert run.outcome == RunOutcome.SUCCEEDED.value
@@ -300,11 +300,7 @@ async def test_a_runner_that_lost_its_run_to_a_takeover_records_nothing(
 async def test_an_owed_run_of_a_task_cancelled_meanwhile_is_skipped(
     uow_factory: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
-    b = build_backend(uow_factory, clock)
-    sound = await add_sound(uow_factory, clock.now())
-    due = clock.now() + timedelta(minutes=1)
-    task = await _play(b, sound, Recurrence.once(due, "UTC"))
-    await b.runner._claim_all([(task.id, due)])
+    b, task, due, _ = await _claimed_one_off(uow_factory, clock)
     await crash(b.runner)
     await b.service.cancel_task(task.id, guild_id=GUILD, actor=ADMIN)
     clock.set(due + timedelta(seconds=30))
