@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.credit_rules import BALANCE_LIMIT, MAX_RECHARGE_AMOUNT
 from bot.errors import ConfigError
 
 ENV_PREFIX = "CARILLON_"
@@ -92,6 +93,18 @@ class AudioSettings:
     connect_retries: int = 2
 
 
+# The range of each task limit, whether it comes from the config (the default) or from a server's
+# own setting (/admin settings set): one range for both, so no server can hold a value the config
+# could not, and the other way round.
+PENDING_TASKS_RANGE = (1, 1000)
+MIN_INTERVAL_S_RANGE = (60, 7 * 86_400)  # a minute to a week
+HORIZON_DAYS_RANGE = (1, 3653)  # a day to ten years
+NAME_LENGTH_RANGE = (1, 100)  # scheduled_tasks.name is String(100)
+# The longest max_duration any configuration may allow, in seconds (a day): /playlist play's
+# option is bounded by it, because Discord needs fixed bounds.
+MAX_DURATION_CEILING_S = 86_400
+
+
 @dataclass(frozen=True)
 class LimitSettings:
     max_pending_tasks_per_user: int = 25
@@ -129,6 +142,10 @@ class Settings:
         return f"sqlite+aiosqlite:///{(self.data_dir / 'carillon.db').resolve()}"
 
 
+def _between(low: int, high: int, unit: str) -> tuple[typing.Callable[[Any], bool], str]:
+    return (lambda v: low <= v <= high), f"{unit} from {low:,} to {high:,}"
+
+
 # Rules that a type alone cannot say: key -> (check, what is allowed).
 _RULES: dict[str, tuple[typing.Callable[[Any], bool], str]] = {
     "database.busy_timeout_ms": (lambda v: v >= 0, "a number of milliseconds >= 0"),
@@ -142,23 +159,24 @@ _RULES: dict[str, tuple[typing.Callable[[Any], bool], str]] = {
     "scheduler.max_consecutive_failures": (lambda v: v >= 1, "a number >= 1"),
     "scheduler.heartbeat_s": (lambda v: 1 <= v <= 3600, "seconds between 1 and 3600"),
     "scheduler.runner_timeout_s": (lambda v: 3 <= v <= 86_400, "seconds between 3 and 86400"),
-    "credits.starting_balance": (lambda v: v >= 0, "a number >= 0"),
-    "credits.daily_allowance": (lambda v: v >= 0, "a number >= 0"),
-    "credits.max_balance": (lambda v: v >= 1, "a number >= 1"),
-    "credits.cost_per_play": (lambda v: v >= 0, "a number >= 0"),
+    # Balances and amounts are stored in 32-bit columns (bot.credit_rules.BALANCE_LIMIT).
+    "credits.starting_balance": _between(0, BALANCE_LIMIT, "credits"),
+    "credits.daily_allowance": _between(0, MAX_RECHARGE_AMOUNT, "credits"),
+    "credits.max_balance": _between(1, BALANCE_LIMIT, "credits"),
+    "credits.cost_per_play": _between(0, BALANCE_LIMIT, "credits"),
     "audio.max_upload_mb": (lambda v: 0 < v <= 500, "megabytes above 0 and at most 500"),
     "audio.max_duration_s": (lambda v: 1 <= v <= 3600, "seconds between 1 and 3600"),
     "audio.loudness_target_lufs": (lambda v: -70 <= v <= -5, "LUFS between -70 and -5"),
     "audio.idle_timeout_s": (lambda v: v >= 0, "seconds >= 0 (0 leaves at once)"),
     "audio.connect_timeout_s": (lambda v: v > 0, "seconds above 0"),
     "audio.connect_retries": (lambda v: 0 <= v <= 10, "a number between 0 and 10"),
-    "limits.max_pending_tasks_per_user": (lambda v: v >= 1, "a number >= 1"),
-    "limits.min_interval_user_s": (lambda v: v >= 60, "seconds >= 60"),
-    "limits.min_interval_admin_s": (lambda v: v >= 60, "seconds >= 60"),
-    "limits.horizon_days": (lambda v: v >= 1, "a number of days >= 1"),
-    "limits.max_name_length": (lambda v: 1 <= v <= 100, "a number between 1 and 100"),
-    "limits.default_max_duration_s": (lambda v: v >= 1, "seconds >= 1"),
-    "limits.max_duration_s": (lambda v: v >= 1, "seconds >= 1"),
+    "limits.max_pending_tasks_per_user": _between(*PENDING_TASKS_RANGE, "tasks"),
+    "limits.min_interval_user_s": _between(*MIN_INTERVAL_S_RANGE, "seconds"),
+    "limits.min_interval_admin_s": _between(*MIN_INTERVAL_S_RANGE, "seconds"),
+    "limits.horizon_days": _between(*HORIZON_DAYS_RANGE, "days"),
+    "limits.max_name_length": _between(*NAME_LENGTH_RANGE, "characters"),
+    "limits.default_max_duration_s": _between(1, MAX_DURATION_CEILING_S, "seconds"),
+    "limits.max_duration_s": _between(1, MAX_DURATION_CEILING_S, "seconds"),
 }
 
 

@@ -7,10 +7,14 @@ compare-and-set, so the arithmetic lives here once and is tested with tables.
 from __future__ import annotations
 
 from bot.errors import ValidationError
+from storage.columns import INTEGER_MAX
 
 # Balances are stored in an INTEGER column, 32-bit on PostgreSQL: refuse admin requests that would
 # overflow it with a message, rather than fail with a database error.
-BALANCE_LIMIT = 2_147_483_647
+BALANCE_LIMIT = INTEGER_MAX
+# The most one recharge (manual, scheduled or the daily allowance) adds to each account: far above
+# any sensible allowance, and small enough that a recharge never nears the balance limit in steps.
+MAX_RECHARGE_AMOUNT = 1_000_000
 
 
 def credits_text(amount: int) -> str:
@@ -81,11 +85,18 @@ def check_new_balance(balance: int) -> None:
 
 
 def check_recharge_amount(amount: int) -> None:
-    """An explicit recharge amount is at least 1 credit (leave it out for the daily allowance)."""
+    """An explicit recharge amount is 1 to :data:`MAX_RECHARGE_AMOUNT` credits (leave it out for
+    the daily allowance)."""
     if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
         raise ValidationError(
             f"A recharge must add at least 1 credit (got {amount!r}); "
             "leave the amount out to use the daily allowance."
+        )
+    if amount > MAX_RECHARGE_AMOUNT:
+        raise ValidationError(
+            f"A recharge adds at most {MAX_RECHARGE_AMOUNT:,} credits (got {amount:,}); "
+            "give a smaller amount, or leave it out to use the daily allowance. To give one "
+            "member more, use /admin credits grant."
         )
 
 

@@ -17,16 +17,16 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot import credit_rules
+from bot.bounds import check_page
 from bot.clock import Clock
 from bot.config import CreditSettings
-from bot.errors import InsufficientCredits, ValidationError
+from bot.errors import InsufficientCredits
 from storage.enums import LedgerReason
 from storage.models import CreditLedgerEntry
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
-HISTORY_MAX_LIMIT = 100
 # Column widths of credit_ledger (PostgreSQL enforces them; SQLite would not).
 _COMMAND_WIDTH = 64
 _DETAIL_WIDTH = 200
@@ -109,10 +109,7 @@ class CreditService:
         self, guild_id: int, user_id: int, limit: int = 10, offset: int = 0
     ) -> list[LedgerEntry]:
         """The member's ledger, newest first; opens the account like :meth:`balance`."""
-        if not 1 <= limit <= HISTORY_MAX_LIMIT:
-            raise ValidationError(f"Show between 1 and {HISTORY_MAX_LIMIT} entries (got {limit}).")
-        if offset < 0:
-            raise ValidationError(f"The offset cannot be negative (got {offset}).")
+        check_page(limit, offset)
         async with self._uow_factory() as uow:
             account_id = await self._open(uow, guild_id, user_id, self._clock.now())
             rows = await uow.credits.ledger(account_id, limit=limit, offset=offset)

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path, PureWindowsPath
 from typing import Protocol
 
+from bot.bounds import MAX_OFFSET, MAX_PAGE_SIZE
 from bot.clock import Clock
 from bot.config import Settings
 from bot.errors import NotFoundError, PermissionDenied, ValidationError
@@ -58,7 +59,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 MIB = 1024 * 1024
-MAX_PAGE = 100  # rows per list call; a Discord embed shows far fewer
 _FILENAME_MAX = 200  # the column's width
 
 
@@ -93,7 +93,8 @@ class BlobDeleter(Protocol):
 
 
 def page_bounds(limit: int, offset: int) -> tuple[int, int]:
-    return max(1, min(limit, MAX_PAGE)), max(0, offset)
+    """The page asked for, held to what a list can return (autocomplete asks loosely)."""
+    return max(1, min(limit, MAX_PAGE_SIZE)), max(0, min(offset, MAX_OFFSET))
 
 
 def _clean_filename(filename: str | None) -> str | None:

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 from bot import credit_rules
 from bot.config import CreditSettings, LimitSettings
 from bot.credits import CreditService
-from bot.errors import CarillonError, InsufficientCredits, PlaybackError, ValidationError
+from bot.errors import CarillonError, InsufficientCredits, PlaybackError
 from bot.playback import (
     PlaybackOutcome,
     PlaybackPort,
@@ -28,7 +28,7 @@ from bot.playback import (
     PlayMode,
     Track,
 )
-from bot.tasks.params import ENDLESS_MODES
+from bot.tasks.params import ENDLESS_MODES, check_max_duration
 
 log = logging.getLogger(__name__)
 
@@ -299,9 +299,4 @@ def playlist_max_duration(
     """
     if requested_s is None:
         return limits.default_max_duration_s if mode in ENDLESS_MODES else None
-    if not 1 <= requested_s <= limits.max_duration_s:
-        raise ValidationError(
-            f"max_duration must be between 1 and {limits.max_duration_s} seconds "
-            f"({limits.max_duration_s // 60} minutes)."
-        )
-    return requested_s
+    return check_max_duration(requested_s, limits)

@@ -10,11 +10,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from bot.bounds import check_whole, quoted_number
 from bot.clock import Clock
-from bot.config import Settings
+from bot.config import (
+    HORIZON_DAYS_RANGE,
+    MIN_INTERVAL_S_RANGE,
+    NAME_LENGTH_RANGE,
+    PENDING_TASKS_RANGE,
+    Settings,
+)
 from bot.errors import ValidationError
 from bot.scheduling.zones import resolve_zone
 from bot.tasks.policy import GuildPolicies, GuildPolicy
+from storage.columns import BIGINT_MAX
 from storage.uow import UnitOfWorkFactory
 
 
@@ -27,15 +35,20 @@ class SettingSpec:
     parse: Callable[[str], Any]
 
 
-def _whole(low: int, high: int, unit: str) -> Callable[[str], int]:
+def _whole(key: str, low: int, high: int, unit: str, scale: int = 1) -> Callable[[str], int]:
+    """A number of ``unit`` from ``low`` to ``high``, stored times ``scale`` (minutes -> s)."""
+
     def parse(text: str) -> int:
         try:
             value = int(text.strip())
         except ValueError:
-            raise ValidationError(f"{text!r} is not a whole number of {unit}.") from None
-        if not low <= value <= high:
-            raise ValidationError(f"Use a number of {unit} between {low} and {high}.")
-        return value
+            raise ValidationError(
+                f"{quoted_number(text)} is not a whole number of {unit}; "
+                f"give one from {low:,} to {high:,}."
+            ) from None
+        advice = "Give a number in that range, or leave the value out for the default."
+        check_whole(value, what=key, low=low, high=high, unit=unit, advice=advice)
+        return value * scale
 
     return parse
 
@@ -52,8 +65,9 @@ def _boolean(text: str) -> bool:
 def _snowflake(kind: str) -> Callable[[str], int]:
     def parse(text: str) -> int:
         digits = text.strip().lstrip("<#@&").rstrip(">")
-        if not digits.isdigit():
-            raise ValidationError(f"{text!r} is not a {kind}; pick one from the list.")
+        # Beyond the id column's range it cannot name anything on Discord.
+        if not digits.isdigit() or not 1 <= int(digits) <= BIGINT_MAX:
+            raise ValidationError(f"{quoted_number(text)} is not a {kind}; pick one from the list.")
         return int(digits)
 
     return parse
@@ -81,18 +95,28 @@ SETTINGS: dict[str, SettingSpec] = {
     "max_pending_tasks_per_user": SettingSpec(
         "max_pending_tasks_per_user",
         "active tasks one member may have",
-        _whole(1, 1000, "tasks"),
+        _whole("max_pending_tasks_per_user", *PENDING_TASKS_RANGE, "tasks"),
     ),
     "min_interval_user_minutes": SettingSpec(
         "min_interval_user_s",
         "shortest repeat interval for members' tasks, in minutes",
-        lambda text: _whole(1, 10_080, "minutes")(text) * 60,
+        _whole(
+            "min_interval_user_minutes",
+            MIN_INTERVAL_S_RANGE[0] // 60,
+            MIN_INTERVAL_S_RANGE[1] // 60,
+            "minutes",
+            scale=60,
+        ),
     ),
     "horizon_days": SettingSpec(
-        "horizon_days", "how far ahead a one-shot may be scheduled", _whole(1, 3653, "days")
+        "horizon_days",
+        "how far ahead a one-shot may be scheduled",
+        _whole("horizon_days", *HORIZON_DAYS_RANGE, "days"),
     ),
     "max_name_length": SettingSpec(
-        "max_name_length", "longest task name", _whole(1, 100, "characters")
+        "max_name_length",
+        "longest task name",
+        _whole("max_name_length", *NAME_LENGTH_RANGE, "characters"),
     ),
 }
 

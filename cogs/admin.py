@@ -16,10 +16,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.credit_rules import BALANCE_LIMIT, credits_text
+from bot.credit_rules import BALANCE_LIMIT, MAX_RECHARGE_AMOUNT, credits_text
 from bot.scheduling.timelang import parse_when_async
 from bot.status import StatusService
-from bot.tasks.params import MAX_RECHARGE_AMOUNT
 from bot.tasks.policy import GuildPolicy, policy_for
 from bot.tasks.service import Actor
 from cogs.access import Access, guild_only
@@ -35,7 +34,7 @@ from cogs.admin_views import (
 from cogs.paging import page_count, send_pages
 from cogs.render import NONE, bullet, preview_lines, safe, task_line
 from cogs.setting_inputs import check_in_server, setting_value_choices
-from cogs.task_choices import ACTIVE, TaskChoices, zone_choices
+from cogs.task_choices import ACTIVE, TaskChoices, TaskId, zone_choices
 from cogs.when_preview import RECHARGE_EXAMPLES, WhenPreviews
 from storage.enums import TaskStatus, TaskType
 
@@ -113,7 +112,7 @@ class AdminCog(
     @app_commands.command(name="task-cancel")
     @app_commands.describe(task="The task to cancel (any member's, or a system task)")
     @app_commands.rename(task="id")
-    async def task_cancel(self, interaction: Interaction, task: int) -> None:
+    async def task_cancel(self, interaction: Interaction, task: TaskId) -> None:
         """Cancel any task of this server."""
         guild_id = guild_only(interaction)
         view = await self._app.scheduler.cancel_task(

@@ -8,9 +8,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.bounds import MAX_PAGE_SIZE
 from bot.config import CreditSettings
 from bot.credit_rules import credits_text, play_cost
-from bot.credits import HISTORY_MAX_LIMIT, CreditService, LedgerEntry
+from bot.credits import CreditService, LedgerEntry
 from cogs.access import Access, guild_only
 from cogs.paging import line_pages, send_pages
 from cogs.render import NONE, safe, ts
@@ -69,7 +70,7 @@ class CreditsCog(commands.GroupCog, group_name="credits", group_description="You
     async def history(
         self,
         interaction: discord.Interaction[discord.Client],
-        limit: app_commands.Range[int, 1, HISTORY_MAX_LIMIT] = 25,
+        limit: app_commands.Range[int, 1, MAX_PAGE_SIZE] = 25,
     ) -> None:
         """Show the latest changes to your credits: plays, refunds, recharges and grants."""
         guild_id = guild_only(interaction)

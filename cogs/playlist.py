@@ -12,7 +12,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.config import Settings
+from bot.config import MAX_DURATION_CEILING_S, Settings
 from bot.errors import PermissionDenied, ValidationError
 from bot.library import MAX_PLAYLIST_ITEMS, LibraryService, PlaylistView
 from bot.library_model import NAME_MAX
@@ -40,8 +40,9 @@ if TYPE_CHECKING:
 PAGE_SIZE = 15
 Name = app_commands.Range[str, 1, NAME_MAX]
 Position = app_commands.Range[int, 1, MAX_PLAYLIST_ITEMS]
-# Discord needs fixed bounds; the configured limit (limits.max_duration_s) is checked at run time.
-MaxDuration = app_commands.Range[int, 1, 86_400]
+# Discord needs fixed bounds: the most any configuration allows.  The configured limit
+# (limits.max_duration_s) is checked by the play service.
+MaxDuration = app_commands.Range[int, 1, MAX_DURATION_CEILING_S]
 Mode = Literal["continuous", "loop", "loop_one", "random", "single"]
 
 

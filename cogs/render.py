@@ -27,6 +27,9 @@ STATUS_ICONS = {
     "expired": "⌛",
 }
 OUTCOME_ICONS = {"succeeded": "✅", "failed": "❌", "skipped": "⏭️", "missed": "⌛", None: "🔔"}
+# A finished one-off shows its run's outcome in place of its status (bot.tasks.model.TaskState).
+STATE_ICONS = {**STATUS_ICONS, "skipped": "⏭️", "missed": "⌛"}
+REASON_LIMIT = 120  # characters of a reason on a task's line; /tasks history has the rest
 
 
 def safe(text: str) -> str:
@@ -53,11 +56,27 @@ def duration(seconds: float) -> str:
     return f"{minutes} min {rest:02d} s"
 
 
+def state_text(task: TaskView) -> str:
+    """``skipped — nobody was listening in the voice channel``, ``pending``: what a task is at."""
+    state = task.state
+    if state.reason is None:
+        return state.word
+    reason = state.reason
+    if len(reason) > REASON_LIMIT:
+        reason = reason[: REASON_LIMIT - 1].rstrip() + "…"
+    return f"{state.word} — {safe(reason)}"
+
+
+def state_icon(task: TaskView) -> str:
+    return STATE_ICONS.get(task.state.word, "•")
+
+
 def task_line(task: TaskView) -> str:
-    icon = STATUS_ICONS.get(task.status.value, "•")
     owner = "system" if task.is_system else f"<@{task.owner_id}>"
     nxt = f" · next {ts(task.next_run_at, 'R')}" if task.next_run_at else ""
-    return f"{icon} `#{task.id}` **{safe(task.name)}** · {task.status.value} · {owner}{nxt}"
+    return (
+        f"{state_icon(task)} `#{task.id}` **{safe(task.name)}** · {state_text(task)} · {owner}{nxt}"
+    )
 
 
 def run_line(run: RunView) -> str:

@@ -26,6 +26,7 @@ from bot.errors import ValidationError
 from bot.library import LibraryService
 from bot.playlists import PlaylistService
 from bot.preferences import PreferenceService
+from bot.scheduling.limits import MAX_COUNT, count_problem
 from bot.scheduling.phrases import normalise, parse_duration
 from bot.scheduling.recurrence import Recurrence
 from bot.scheduling.timelang import parse_when_async
@@ -71,6 +72,9 @@ def with_repeat_count(recurrence: Recurrence, repeat_count: int | None) -> Recur
     """The schedule with the ``repeat_count`` option applied (it must agree with the text)."""
     if repeat_count is None:
         return recurrence
+    problem = count_problem(repeat_count)
+    if problem is not None:
+        raise ValidationError(f"repeat_count: {problem}")
     if recurrence.is_once:
         raise ValidationError(
             "repeat_count needs a repeating time, such as 'every day at 9'; this one happens once."
@@ -135,7 +139,7 @@ class ScheduleCog(
         when: app_commands.Range[str, 1, 300],
         channel: discord.VoiceChannel | None = None,
         timezone: str | None = None,
-        repeat_count: app_commands.Range[int, 1, 10_000] | None = None,
+        repeat_count: app_commands.Range[int, 1, MAX_COUNT] | None = None,
         on_busy: OnBusyName = "queue",
         name: app_commands.Range[str, 1, 100] | None = None,
     ) -> None:
@@ -179,7 +183,7 @@ class ScheduleCog(
         when: app_commands.Range[str, 1, 300],
         channel: discord.VoiceChannel | None = None,
         timezone: str | None = None,
-        repeat_count: app_commands.Range[int, 1, 10_000] | None = None,
+        repeat_count: app_commands.Range[int, 1, MAX_COUNT] | None = None,
         play_mode: PlayModeName = "continuous",
         shuffle: bool = False,
         max_duration: app_commands.Range[str, 1, 40] | None = None,

@@ -16,14 +16,16 @@ from discord import app_commands
 
 from bot.scheduling.zones import lookup_zone_name, search_zones
 from bot.tasks.model import TaskStatus, TaskView
-from bot.tasks.service import SchedulerService
+from bot.tasks.service import MAX_TASK_ID, MAX_TASKS_LISTED, SchedulerService
 from cogs.access import Access
 
 MAX_CHOICES = 25  # Discord shows at most 25 suggestions
 CHOICE_NAME_LIMIT = 100  # and refuses longer choice names
 # How many tasks to look through: the repository sorts upcoming tasks first, so the ones worth
 # suggesting come early even for an admin of a busy server.
-SCAN_LIMIT = 200
+SCAN_LIMIT = MAX_TASKS_LISTED
+# A task option: Discord refuses numbers no task can have before the command sees them.
+TaskId = app_commands.Range[int, 1, MAX_TASK_ID]
 
 ACTIVE = frozenset({TaskStatus.PENDING, TaskStatus.RUNNING, TaskStatus.PAUSED})
 PAUSABLE = frozenset({TaskStatus.PENDING, TaskStatus.RUNNING})
@@ -33,7 +35,7 @@ RESUMABLE = frozenset({TaskStatus.PAUSED})
 def task_choice_name(task: TaskView) -> str:
     """``#12 · Morning chime · pending`` cut to Discord's limit (choice names are not markdown)."""
     owner = " · system" if task.is_system else ""
-    suffix = f" · {task.status.value}{owner}"
+    suffix = f" · {task.state.word}{owner}"
     head = f"#{task.id} · "
     room = CHOICE_NAME_LIMIT - len(head) - len(suffix)
     name = task.name if len(task.name) <= room else task.name[: room - 1] + "…"

@@ -19,6 +19,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.bounds import MAX_PAGE_SIZE
 from bot.errors import CarillonError, NotFoundError
 from bot.library import LibraryService
 from bot.playlists import PlaylistService
@@ -30,15 +31,16 @@ from cogs.paging import line_pages, send_pages
 from cogs.render import (
     EMBED_COLOUR,
     NONE,
-    STATUS_ICONS,
     preview_lines,
     run_line,
     safe,
+    state_icon,
+    state_text,
     task_line,
     ts,
     when,
 )
-from cogs.task_choices import ACTIVE, PAUSABLE, RESUMABLE, TaskChoices
+from cogs.task_choices import ACTIVE, PAUSABLE, RESUMABLE, TaskChoices, TaskId
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -150,7 +152,7 @@ class TasksCog(commands.GroupCog, group_name="tasks", group_description="Your sc
         self,
         interaction: discord.Interaction[discord.Client],
         status: StatusName | None = None,
-        limit: app_commands.Range[int, 1, 100] = 25,
+        limit: app_commands.Range[int, 1, MAX_PAGE_SIZE] = 25,
     ) -> None:
         """List your tasks in this server, the next to run first."""
         guild_id = guild_only(interaction)
@@ -172,7 +174,7 @@ class TasksCog(commands.GroupCog, group_name="tasks", group_description="Your sc
     @app_commands.command(name="show")
     @app_commands.describe(task_id="The task (type its name or number)")
     @app_commands.rename(task_id="id")
-    async def show(self, interaction: discord.Interaction[discord.Client], task_id: int) -> None:
+    async def show(self, interaction: discord.Interaction[discord.Client], task_id: TaskId) -> None:
         """Show a task: what it plays, its schedule and its next runs."""
         guild_id = guild_only(interaction)
         actor = await self.access.actor(interaction)
@@ -182,18 +184,17 @@ class TasksCog(commands.GroupCog, group_name="tasks", group_description="Your sc
         preview = await self.scheduler.preview(
             guild_id, task.recurrence, count=count, exclude_task_id=task.id
         )
-        icon = STATUS_ICONS.get(task.status.value, "•")
         owner = "a system task" if task.is_system else f"<@{task.owner_id}>"
         count_text = f" of {task.recurrence.count}" if task.recurrence.count else ""
         lines = [
-            f"**{safe(task.name)}** · {icon} {task.status.value}",
+            f"**{safe(task.name)}** · {state_icon(task)} {state_text(task)}",
             await target_text(self.library, self.playlists, task),
             f"Owner: {owner} · on busy: {task.on_busy.value}",
             f"Runs so far: {task.runs_done}{count_text} · next: {when(task.next_run_at)}",
         ]
         if task.status is TaskStatus.PAUSED:
             lines.append("Paused: the runs below happen only once it is resumed.")
-        if task.last_error:
+        if task.last_error and task.last_error != task.state.reason:
             lines.append(f"Last error: {safe(task.last_error)}")
         lines += preview_lines(preview)
         lines.append(f"Created {ts(task.created_at, 'R')}")
@@ -207,7 +208,9 @@ class TasksCog(commands.GroupCog, group_name="tasks", group_description="Your sc
     @app_commands.command(name="cancel")
     @app_commands.describe(task_id="The task to cancel")
     @app_commands.rename(task_id="id")
-    async def cancel(self, interaction: discord.Interaction[discord.Client], task_id: int) -> None:
+    async def cancel(
+        self, interaction: discord.Interaction[discord.Client], task_id: TaskId
+    ) -> None:
         """Cancel a task for good."""
         guild_id = guild_only(interaction)
         actor = await self.access.actor(interaction)
@@ -221,7 +224,9 @@ class TasksCog(commands.GroupCog, group_name="tasks", group_description="Your sc
     @app_commands.command(name="pause")
     @app_commands.describe(task_id="The task to pause")
     @app_commands.rename(task_id="id")
-    async def pause(self, interaction: discord.Interaction[discord.Client], task_id: int) -> None:
+    async def pause(
+        self, interaction: discord.Interaction[discord.Client], task_id: TaskId
+    ) -> None:
         """Pause a task; runs that fall while it is paused are skipped."""
         guild_id = guild_only(interaction)
         actor = await self.access.actor(interaction)
@@ -235,7 +240,9 @@ class TasksCog(commands.GroupCog, group_name="tasks", group_description="Your sc
     @app_commands.command(name="resume")
     @app_commands.describe(task_id="The paused task to resume")
     @app_commands.rename(task_id="id")
-    async def resume(self, interaction: discord.Interaction[discord.Client], task_id: int) -> None:
+    async def resume(
+        self, interaction: discord.Interaction[discord.Client], task_id: TaskId
+    ) -> None:
         """Resume a paused task from its next run after now."""
         guild_id = guild_only(interaction)
         actor = await self.access.actor(interaction)
@@ -252,8 +259,8 @@ class TasksCog(commands.GroupCog, group_name="tasks", group_description="Your sc
     async def history(
         self,
         interaction: discord.Interaction[discord.Client],
-        task_id: int,
-        limit: app_commands.Range[int, 1, 100] = 25,
+        task_id: TaskId,
+        limit: app_commands.Range[int, 1, MAX_PAGE_SIZE] = 25,
     ) -> None:
         """Show a task's runs: when each was due and how it went."""
         guild_id = guild_only(interaction)

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.repositories.credits import CreditRepository
 from storage.repositories.library import PlaylistRepository, SoundRepository
+from storage.repositories.run_summaries import RunSummaryRepository
 from storage.repositories.settings import GuildSettingsRepository, UserSettingsRepository
 from storage.repositories.tasks import RunnerRepository, TaskRepository, TaskRunRepository
 
@@ -32,6 +33,7 @@ class UnitOfWork:
         self.playlists = PlaylistRepository(session)
         self.tasks = TaskRepository(session)
         self.runs = TaskRunRepository(session)
+        self.run_summaries = RunSummaryRepository(session)
         self.runners = RunnerRepository(session)
 
     async def commit(self) -> None:

@@ -23,11 +23,11 @@ from bot.clock import SystemClock
 from bot.config import Settings
 from bot.errors import CarillonError
 from bot.library import DuplicateSound, LibraryService
+from storage.columns import BIGINT_MAX
 from storage.engine import create_session_factory
 from storage.uow import UnitOfWorkFactory
 
 MIB = 1024 * 1024
-MAX_SNOWFLAKE = 2**63 - 1  # Discord ids are unsigned 64-bit in theory, BIGINT-sized in practice
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -66,7 +66,7 @@ def handle(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     for flag, value in (("--guild", args.guild), ("--uploader", args.uploader)):
         lowest = 1 if flag == "--guild" else 0
-        if not lowest <= value <= MAX_SNOWFLAKE:
+        if not lowest <= value <= BIGINT_MAX:  # the id columns' range
             fail(
                 f"{flag} {value} is not a Discord id; copy it with Developer Mode on "
                 "(right-click the server or member, Copy ID)"

@@ -31,7 +31,7 @@ from bot.scheduling.zones import resolve_zone
 
 EXIT_USAGE = 2
 DEFAULT_COUNT = 5
-MAX_COUNT = 1000
+MAX_SHOWN_RUNS = 1000  # --count: runs a preview lists (not a schedule's repeat count)
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -89,8 +89,8 @@ def answer(
     text: str, tz: str | None, now: str | None, count: int, default_zone: Callable[[], str]
 ) -> dict[str, Any]:
     """The ``--json`` object for one request; raises :class:`CarillonError` for bad input."""
-    if not 1 <= count <= MAX_COUNT:
-        raise ParseError(f"--count must be between 1 and {MAX_COUNT}, not {count}.")
+    if not 1 <= count <= MAX_SHOWN_RUNS:
+        raise ParseError(f"--count must be between 1 and {MAX_SHOWN_RUNS}, not {count}.")
     zone = resolve_zone(tz if tz is not None else default_zone())
     moment = _parse_now(now, zone, datetime.now(UTC))
     recurrence = parse_when(text, moment, zone)

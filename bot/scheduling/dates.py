@@ -20,13 +20,21 @@ from zoneinfo import ZoneInfo
 from bot.errors import ParseError
 from bot.scheduling import fallback, holidays, phrases
 from bot.scheduling.lexicon import not_understood
+from bot.scheduling.limits import (
+    MAX_WEEKDAY_ORDINAL,
+    check_duration,
+    nth_weekday_problem,
+    ordinal_number,
+    typed_year,
+)
 from bot.scheduling.phrases import MONTH_PATTERN as _MONTH_NAMES
 from bot.scheduling.phrases import ORDINAL_PATTERN as _ORDINAL
 from bot.scheduling.phrases import WEEKDAY_PATTERN as _WEEKDAY_NAMES
 from bot.scheduling.wallclock import add_months, clamped_date, days_in_month, nth_weekday
 
 EXAMPLES = "'in 2 hours' or 'tomorrow at 9am'"
-_YEAR = r"(?: (?:of )?(?P<year>\d{4}))?"
+# Four digits or more: a longer year is read, to be refused by size (limits.typed_year).
+_YEAR = r"(?: (?:of )?(?P<year>\d{4,}))?"
 
 
 @dataclass(frozen=True)
@@ -127,8 +135,10 @@ def _years_for(today: date, month: int, day: int, year: int | None) -> list[date
     try:
         date(2000, month, day)  # 2000 is a leap year: rejects only impossible days
     except ValueError:
+        most = days_in_month(2000, month)  # a leap year: February's 29th exists
         raise ParseError(
-            f"{date(2000, month, 1):%B} has no day {day}. Try for example {EXAMPLES}."
+            f"{date(2000, month, 1):%B} has no day {day} (it has at most {most} days). "
+            f"Try for example {EXAMPLES}."
         ) from None
     return [
         date(y, month, day)
@@ -160,9 +170,10 @@ def _month_phrase(rest: str, today: date) -> DateChoice | None:
             continue
         day_text = found["day"]
         day = int(day_text) if day_text.isdigit() else _ordinal(day_text)
-        if day is None or not 1 <= day <= 31:
+        day = day or ordinal_number(day_text)  # "may 32nd" is read, to say May has no 32nd
+        if day is None or day < 1:
             continue
-        year = int(found["year"]) if found["year"] else None
+        year = typed_year(found["year"], today) if found["year"] else None
         dates = _years_for(today, _month_number(found["month"]), day, year)
         return DateChoice(dates, strict=year is not None)
     return None
@@ -179,7 +190,10 @@ def _nth_weekday_phrase(rest: str, today: date) -> DateChoice | None:
     if found is None:
         return None
     ordinal = _ordinal(found["n"])
-    if ordinal is None or not (1 <= ordinal <= 5 or ordinal == -1):
+    if ordinal is None or not (1 <= ordinal <= MAX_WEEKDAY_ORDINAL or ordinal == -1):
+        problem = nth_weekday_problem(found["n"], found["wd"])
+        if problem is not None:
+            raise problem
         return None
     weekday = phrases.WEEKDAYS[found["wd"]]
     if found["rel"] is None and found["month"] is None:
@@ -201,7 +215,9 @@ def _nth_weekday_phrase(rest: str, today: date) -> DateChoice | None:
                              f"Try for example 'the first friday of next month'.")  # fmt: skip
         return DateChoice([day], strict=True)
     month = _month_number(found["month"])
-    years = [int(found["year"])] if found["year"] else range(today.year, today.year + 12)
+    years = (
+        [typed_year(found["year"], today)] if found["year"] else range(today.year, today.year + 12)
+    )
     dates = [d for y in years if (d := nth_weekday(y, month, weekday, ordinal)) is not None]
     dates = [d for d in dates if found["year"] or d >= today]
     if not dates:
@@ -246,8 +262,8 @@ def _holiday_phrase(rest: str, today: date) -> DateChoice | None:
         for _ in range(27):
             dates.append(holiday.next_on_or_after(dates[-1] + timedelta(days=1)))
         return DateChoice(dates, strict=False)
-    if re.fullmatch(r"\d{4}", left):
-        return DateChoice([holiday.date_in(int(left))], strict=True)
+    if re.fullmatch(r"\d{4,}", left):
+        return DateChoice([holiday.date_in(typed_year(left, today))], strict=True)
     return None
 
 
@@ -276,7 +292,9 @@ def _relative_day(rest: str, today: date) -> DateChoice | None:
     found = re.fullmatch(rf"(?:the )?(?:last day|end) of (?P<month>{_MONTH_NAMES}){_YEAR}", rest)
     if found:
         month = phrases.MONTHS[found["month"]]
-        years = [int(found["year"])] if found["year"] else [today.year, today.year + 1]
+        years = (
+            [typed_year(found["year"], today)] if found["year"] else [today.year, today.year + 1]
+        )
         dates = [date(y, month, days_in_month(y, month)) for y in years]
         return DateChoice([d for d in dates if found["year"] or d >= today], bool(found["year"]))
     found = re.fullmatch(
@@ -308,11 +326,11 @@ def _relative_day(rest: str, today: date) -> DateChoice | None:
 
 def _iso_date(rest: str, today: date) -> DateChoice | None:
     """'2026-12-25'; '12/25' and '25/12' (the number above 12 is the day); '3/4' is refused."""
-    iso = re.fullmatch(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})", rest)
+    iso = re.fullmatch(r"(\d{4,})[-/.](\d{1,2})[-/.](\d{1,2})", rest)
     if iso is not None:
-        year, month, day = (int(part) for part in iso.groups())
-        return DateChoice([_real_date(year, month, day)], strict=True)
-    numeric = re.fullmatch(r"(\d{1,2})([/.-])(\d{1,2})(?:\2(\d{4}|\d{2}))?\.?", rest)
+        year = typed_year(iso[1], today)
+        return DateChoice([_real_date(year, int(iso[2]), int(iso[3]))], strict=True)
+    numeric = re.fullmatch(r"(\d{1,2})([/.-])(\d{1,2})(?:\2(\d{4,}|\d{2}))?\.?", rest)
     if numeric is None:
         return None
     first, second = int(numeric[1]), int(numeric[3])
@@ -329,7 +347,7 @@ def _iso_date(rest: str, today: date) -> DateChoice | None:
             f"use YYYY-MM-DD."
         )
     if numeric[4] is not None:
-        year = int(numeric[4]) + (2000 if len(numeric[4]) == 2 else 0)
+        year = int(numeric[4]) + 2000 if len(numeric[4]) == 2 else typed_year(numeric[4], today)
         return DateChoice([_real_date(year, month, day)], strict=True)
     return DateChoice(_years_for(today, month, day, None)[:2], strict=False)
 
@@ -357,6 +375,7 @@ def _offset_phrase(rest: str, today: date) -> DateChoice | None:
     duration = phrases.parse_duration(found["amount"])
     if duration is None or duration.has_clock_part:
         return None
+    check_duration(duration, found["amount"])
     moved = []
     for day in base.dates:
         year, month = add_months(day.year, day.month, sign * duration.months)

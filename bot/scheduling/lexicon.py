@@ -103,6 +103,10 @@ def _suggestion(word: str) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
+class NotUnderstood(ParseError):
+    """Text that was not read (rather than read and refused): a message may explain it better."""
+
+
 def not_understood(part: str, text: str, examples: str) -> ParseError:
     """The error for text we could not read: the unknown words, or the part, and two examples."""
     unknown = unknown_words(part)
@@ -110,7 +114,9 @@ def not_understood(part: str, text: str, examples: str) -> ParseError:
     if unknown:
         named = " and ".join(f"{word!r}{_suggestion(word)}" for word in unknown[:3])
         noun = "word" if len(unknown) == 1 else "words"
-        return ParseError(f"I do not know the {noun} {named}{where}. Try for example {examples}.")
-    return ParseError(
+        return NotUnderstood(
+            f"I do not know the {noun} {named}{where}. Try for example {examples}."
+        )
+    return NotUnderstood(
         f"I could not understand {part.strip()!r}{where}. Try for example {examples}."
     )

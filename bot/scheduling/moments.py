@@ -23,6 +23,7 @@ from bot.errors import ParseError
 from bot.scheduling import fallback, phrases
 from bot.scheduling.dates import DateChoice, date_choice
 from bot.scheduling.lexicon import not_understood
+from bot.scheduling.limits import check_duration, typed_year
 from bot.scheduling.phrases import Duration, TimeOfDay
 from bot.scheduling.wallclock import (
     add_months,
@@ -60,7 +61,10 @@ def _relative(text: str) -> Duration | None:
         if re.fullmatch(r".+ ago", text) and phrases.parse_duration(text[:-4]) is not None:
             raise ParseError(f"{text!r} is in the past. Try for example {EXAMPLES}.")
         return None
-    return phrases.parse_duration(found["a"] or found["b"])
+    duration = phrases.parse_duration(found["a"] or found["b"])
+    if duration is not None:
+        check_duration(duration, text)
+    return duration
 
 
 def add_duration(now: datetime, duration: Duration, zone: ZoneInfo) -> datetime:
@@ -109,10 +113,11 @@ def _clock_times(
     return [DEFAULT_TIME]
 
 
-def _iso_instant(text: str, zone: ZoneInfo) -> datetime | None:
+def _iso_instant(text: str, zone: ZoneInfo, today: date) -> datetime | None:
     """'2026-12-01 10:00', '2026-12-01T10:00:00+02:00' (naive means local in ``zone``)."""
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}[tT ]\d{1,2}:\d{2}\S*", text.strip()):
+    if not re.fullmatch(r"\d{4,}-\d{2}-\d{2}[tT ]\d{1,2}:\d{2}\S*", text.strip()):
         return None
+    typed_year(text.strip().split("-", 1)[0], today)
     try:
         parsed = datetime.fromisoformat(text.strip().upper().replace(" ", "T"))
     except ValueError:
@@ -240,7 +245,7 @@ def parse_moment(
         raise ParseError(f"Say when, for example {EXAMPLES}.")
     if normal in ("now", "right now", "immediately", "asap", "right away"):
         raise ParseError(f"{normal!r} is not a time in the future. Try for example {EXAMPLES}.")
-    iso = _iso_instant(text, zone)
+    iso = _iso_instant(text, zone, local_now.date())
     if iso is not None:
         return _checked(Moment(iso.replace(microsecond=0), True), local_now, text, future)
     vague = re.search(r"\b(?:a few|few|several|some|a while|a bit|soon|later on)\b", normal)

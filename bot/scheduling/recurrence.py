@@ -58,6 +58,9 @@ from typing import TypedDict
 from zoneinfo import ZoneInfo
 
 from bot.scheduling.cron import cron_next_after, normalise_cron
+from bot.scheduling.limits import MAX_STEP_MINUTES as MAX_STEP_MINUTES
+from bot.scheduling.limits import MAX_TIMES_PER_DAY as MAX_TIMES_PER_DAY
+from bot.scheduling.limits import MIN_STEP_MINUTES as MIN_STEP_MINUTES
 from bot.scheduling.wallclock import (
     add_months,
     clamped_date,
@@ -76,10 +79,8 @@ CALENDAR_KINDS = frozenset(
 )
 MONTH_KINDS = frozenset({RecurrenceType.MONTHLY, RecurrenceType.YEARLY})
 
-# Limits of the shapes (the time language reports them in words before building a value).
-MAX_TIMES_PER_DAY = 24
-MIN_STEP_MINUTES = 1
-MAX_STEP_MINUTES = 366 * 24 * 60
+# The shapes' limits are in bot.scheduling.limits (the time language reports them in words before
+# building a value; these checks catch programming errors).
 ORDINALS = (1, 2, 3, 4, 5, -1)
 
 # The Gregorian calendar repeats every 400 years (4800 months), weekdays included: a month-based

@@ -33,6 +33,7 @@ from bot.errors import ParseError
 from bot.scheduling import phrases
 from bot.scheduling.cron import cron_next_after, normalise_cron
 from bot.scheduling.lexicon import not_understood
+from bot.scheduling.limits import times_per_day_problem
 from bot.scheduling.moments import (
     DEFAULT_TIME,
     NIGHT,
@@ -133,9 +134,8 @@ def parse_recurrence(
             raise ParseError(f"The shortest repeat is every minute. Try for example {EXAMPLES}.")
         minutes = shape.interval
         if shape.unit != "elapsed":
-            minutes = elapsed_minutes(
-                shape.interval * (3600.0 if shape.unit == "hour" else 60.0), text
-            )
+            seconds = shape.interval * (3600.0 if shape.unit == "hour" else 60.0)
+            minutes = elapsed_minutes(seconds, text, f"{shape.interval} {shape.unit}s")
         return _elapsed(minutes, times, minute_mark, zone, local_now, start, text)
     if minute_mark is not None:
         raise not_understood(text, text, EXAMPLES)
@@ -204,6 +204,9 @@ def _times_of_day(text: str, period: str | None, whole: str) -> tuple[list[time]
         if period is not None and value.ambiguous:
             hour = value.choices(phrases.PERIODS[period])[0][0]
         times.append(time(hour, value.minute))
+    problem = times_per_day_problem(len(set(times)))
+    if problem is not None:
+        raise ParseError(problem)
     return sorted(set(times)), rest
 
 

@@ -15,6 +15,13 @@ from dataclasses import dataclass
 from bot.errors import ParseError
 from bot.scheduling import holidays, phrases
 from bot.scheduling.lexicon import not_understood
+from bot.scheduling.limits import (
+    MAX_WEEKDAY_ORDINAL,
+    interval_problem,
+    nth_weekday_problem,
+    ordinal_number,
+    step_problem,
+)
 
 EXAMPLES = "'every weekday at 9am' or 'every 2 weeks on monday at 18:30'"
 _ADVERBS = {
@@ -36,9 +43,6 @@ _UNIT_WORDS = {
     "month": "month", "months": "month", "year": "year", "years": "year", "yr": "year",
     "yrs": "year",
 }  # fmt: skip
-# The longest repeat for each unit: beyond these a schedule is a mistake, not a plan.
-MAX_INTERVAL = {"day": 3660, "week": 520, "month": 120, "year": 10}
-MAX_ELAPSED_MINUTES = 366 * 24 * 60
 _STARTS = re.compile(
     r"^(?:every|each|hourly|daily|nightly|weekly|fortnightly|monthly|yearly|annually)\b"
     r"|^(?:on )?(?:the )?.+ (?:of|in) (?:every|each) month$"
@@ -100,18 +104,16 @@ def _interval(word: str | None, unit: str, text: str) -> int:
     elif ordinal is not None and ordinal >= 2:
         number = ordinal  # "every third day" is every 3 days (never a third of a day)
     else:
-        number = phrases.parse_quantity(word)
+        # "every 99999th day" is every 99999 days, however far apart (refused below, by size)
+        number = ordinal_number(word) or phrases.parse_quantity(word)
     if number is None or number != int(number) or number < 1:
         raise ParseError(
             f"{word!r} in {text.strip()!r} is not a whole number of at least 1. "
             f"Try for example {EXAMPLES}."
         )
-    limit = MAX_INTERVAL.get(unit)
-    if limit is not None and number > limit:
-        raise ParseError(
-            f"Every {int(number)} {unit}s is too far apart: the longest repeat is every "
-            f"{limit} {unit}s. Try for example {EXAMPLES}."
-        )
+    problem = interval_problem(int(number), unit)
+    if problem is not None:
+        raise ParseError(f"{problem} Try for example {EXAMPLES}.")
     return int(number)
 
 
@@ -155,7 +157,10 @@ def _nth_weekday(body: str) -> tuple[int, int, int | None] | None:
     if found is None:
         return None
     ordinal = phrases.parse_ordinal(found["n"].replace("-", " "))
-    if ordinal is None or not (1 <= ordinal <= 5 or ordinal == -1):
+    if ordinal is None or not (1 <= ordinal <= MAX_WEEKDAY_ORDINAL or ordinal == -1):
+        problem = nth_weekday_problem(found["n"], found["wd"])
+        if problem is not None:
+            raise problem
         return None
     month = None
     if found["month"] is not None:
@@ -284,7 +289,7 @@ def read_shape(rest: str, text: str) -> Shape:
             and not duration.months
             and not duration.days
         ):
-            return Shape("elapsed", elapsed_minutes(duration.seconds, text))
+            return Shape("elapsed", elapsed_minutes(duration.seconds, text, found.group(1)))
     found = re.fullmatch(r"(?:every|each) (?:(\S+) )?(\w+)(?: (?:on|in) (.+))?", rest)
     if found and found.group(2) in _UNIT_WORDS and _counts(found.group(1)):
         unit = _UNIT_WORDS[found.group(2)]
@@ -309,6 +314,11 @@ def read_shape(rest: str, text: str) -> Shape:
             # "every first/last friday" is of the month (below); "second" could be either.
             weeks = ordinal
             every = "every other week" if weeks == 2 else f"every {weeks} weeks"
+            if ordinal > MAX_WEEKDAY_ORDINAL:
+                raise ParseError(
+                    f"{rest!r}: a month has at most {MAX_WEEKDAY_ORDINAL} of each weekday, so "
+                    f"say '{every} on {found.group(2)}'."
+                )
             raise ParseError(
                 f"{rest!r} could mean {every} or the {word} {found.group(2)} of each month. Say "
                 f"'{every} on {found.group(2)}' or 'every {word} {found.group(2)} of the month'."
@@ -339,7 +349,8 @@ def read_shape(rest: str, text: str) -> Shape:
     raise not_understood(rest, text, EXAMPLES)
 
 
-def elapsed_minutes(seconds: float, text: str) -> int:
+def elapsed_minutes(seconds: float, text: str, typed: str | None = None) -> int:
+    """Whole minutes of a real-time repeat; ``typed`` is its length as typed ("2 hours")."""
     minutes = seconds / 60
     if minutes < 1:
         raise ParseError(f"The shortest repeat is every minute. Try for example {EXAMPLES}.")
@@ -348,9 +359,7 @@ def elapsed_minutes(seconds: float, text: str) -> int:
             f"{text.strip()!r} is not a whole number of minutes. "
             "Try for example 'every 90 minutes' or 'every 2h30m'."
         )
-    if minutes > MAX_ELAPSED_MINUTES:
-        raise ParseError(
-            f"Every {int(minutes)} minutes is too far apart for a repeat in real time (at most "
-            f"{MAX_ELAPSED_MINUTES} minutes, 366 days). Try 'every N days' or 'every N weeks'."
-        )
+    problem = step_problem(int(minutes), typed)
+    if problem is not None:
+        raise ParseError(problem)
     return int(minutes)

@@ -29,7 +29,14 @@ from bot.errors import ParseError
 from bot.scheduling import fallback, holidays, phrases, zones
 from bot.scheduling.cron import cron_next_after, looks_like_cron, normalise_cron
 from bot.scheduling.dates import period_span, weekend_span
-from bot.scheduling.lexicon import unknown_words
+from bot.scheduling.lexicon import NotUnderstood, unknown_words
+from bot.scheduling.limits import (
+    check_duration,
+    check_reach,
+    count_problem,
+    day_of_month_problem,
+    typed_year,
+)
 from bot.scheduling.moments import Moment, add_duration, parse_moment
 from bot.scheduling.recurrence import Recurrence, RecurrenceType
 from bot.scheduling.recurring import is_recurring, parse_recurrence
@@ -44,7 +51,6 @@ _COUNT = re.compile(
     r"(?:^| )(?:for )?(?:(\d+|[a-z]+) times|(1|one)(?= time(?: |$)) time|(twice|once))(?= |$)"
     r"(?! (?:a|per|every|each) | ?(?:daily|weekly|monthly|yearly|hourly)\b)"
 )
-MAX_COUNT = 10_000
 _BOUND = re.compile(
     r"(?:^| )(starting|beginning|from|until|till|til|ending|through|thru|for)"
     r"(?: (?:on|from))?(?= |$)"
@@ -82,11 +88,9 @@ def _take_count(text: str) -> tuple[int | None, str]:
             f"{found.group(0).strip()!r} is not a number of times of at least 1. "
             "Try for example 'every day at 9 10 times' or 'every monday until dec 31'."
         )
-    if number > MAX_COUNT:
-        raise ParseError(
-            f"{number} times is more than a schedule may run ({MAX_COUNT:,} at most). Leave the "
-            "count out to repeat without end, or give an end: 'every day at 9 until dec 31'."
-        )
+    problem = count_problem(number)
+    if problem is not None:
+        raise ParseError(problem)
     return number, phrases.squeeze(text[: found.start()] + " " + text[found.end() :])
 
 
@@ -201,13 +205,17 @@ def parse_when(text: str, now: datetime, zone: ZoneInfo | str) -> Recurrence:
         raise ParseError(f"That is too long to be a time ({len(text)} characters, at most "
                          f"{MAX_LENGTH}). Try for example {EXAMPLES}.")  # fmt: skip
     try:
-        return _parse(text, now, default_zone)
+        recurrence = _parse(text, now, default_zone)
     except (OverflowError, ValueError) as error:
-        # Absurd numbers ("in 99999999 years") overflow datetime arithmetic: the text is at fault.
+        # The limits (bot.scheduling.limits) keep typed numbers inside datetime's range; this is
+        # the net under them, should a phrase still reach past it.
         raise ParseError(
             f"{text.strip()!r} is out of the range of dates I can schedule. "
             f"Try for example {EXAMPLES}."
         ) from error
+    check_reach(recurrence.anchor, now, text, "first runs")
+    check_reach(recurrence.until, now, text, "ends")
+    return recurrence
 
 
 _NOON_AMPM = re.compile(r"\b(?:noon|midday|midnight) ?[ap]m\b")
@@ -239,7 +247,11 @@ def _parse(text: str, now: datetime, default_zone: ZoneInfo) -> Recurrence:
         )
     try:
         return _parse_normal(text, normal, now, default_zone)
-    except ParseError:
+    except ParseError as error:
+        # What a phrase that was not read asked for may be plain impossible: say that instead.
+        impossible = day_of_month_problem(normal) if isinstance(error, NotUnderstood) else None
+        if impossible is not None:
+            raise impossible from None
         hours = _HOUR_RANGE.search(normal)
         if hours is None or unknown_words(normal):
             raise
@@ -373,14 +385,17 @@ def _weekend_bound(part: str, today: date) -> tuple[date, date] | None:
 
 def _month_or_year_bound(part: str, today: date) -> tuple[date, date] | None:
     """'june', 'june 2027', '2027' -> the first and last day they name (the coming June)."""
-    if re.fullmatch(r"\d{4}", part):
-        year = int(part)
+    if re.fullmatch(r"\d{4,}", part):
+        year = typed_year(part, today)
         return date(year, 1, 1), date(year, 12, 31)
-    found = re.fullmatch(r"([a-z]+)(?: (\d{4}))?", part)
+    found = re.fullmatch(r"([a-z]+)(?: (\d{4,}))?", part)
     if found is None or found[1] not in phrases.MONTHS:
         return None
     month = phrases.MONTHS[found[1]]
-    year = int(found[2]) if found[2] else today.year + (1 if month < today.month else 0)
+    if found[2]:
+        year = typed_year(found[2], today)
+    else:
+        year = today.year + (1 if month < today.month else 0)
     return date(year, month, 1), date(year, month, days_in_month(year, month))
 
 
@@ -392,6 +407,7 @@ def _length_bound(part: str, start: datetime, zone: ZoneInfo, text: str) -> date
             f"{part!r} in {text.strip()!r} is not a length of time. Try for example "
             "'every day at 9 for 2 weeks' or 'every hour for 3 hours'."
         )
+    check_duration(length, f"for {part}")
     return add_duration(start, length, zone)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from bot.bounds import number_text
 from bot.config import LimitSettings
 from bot.credit_rules import check_recharge_amount
 from bot.errors import NotFoundError, ValidationError
@@ -32,8 +33,8 @@ def _int(params: Mapping[str, Any], key: str, what: str, *, snowflake: bool = Fa
     highest = BIGINT_MAX if snowflake else INTEGER_MAX
     if not 1 <= value <= highest:
         raise NotFoundError(
-            f"{value:,} cannot be the id of {what} (ids run from 1 to {highest:,}); "
-            "pick one that exists."
+            f"{number_text(value, grouped=False)} cannot be the id of {what} (ids run from 1 to "
+            f"{highest:,}); pick one that exists."
         )
     return value
 

@@ -468,10 +468,14 @@ class TaskRunner:
         return len(claims)
 
     async def fire(self, task_id: int, due_at: datetime) -> Claim | None:
-        """Claim the occurrence due at ``due_at`` and start it; None if it was not ours to run."""
+        """Claim the occurrence due at ``due_at`` and start it now, even ahead of its due time
+        (the naive benchmark; tests); None if it was not ours to run."""
         claims = await self._claim_all([(task_id, due_at)])
+        ahead = [claim for claim in claims if not claim.started]
+        marked = await retrying(lambda: self._mark(ahead), "recording a start") if ahead else set()
         for claim in claims:
-            self._start_on_time(claim)
+            if claim.started or claim.run_id in marked:
+                self._start(claim)
         return claims[0] if claims else None
 
     async def catch_up(self) -> CatchUpReport:

@@ -436,6 +436,6 @@ def _check_task_id(task_id: int) -> None:
     """A number outside the id column's range names no task: say so before asking the database."""
     if not 1 <= task_id <= MAX_TASK_ID:
         raise NotFoundError(
-            f"There is no task #{number_text(task_id)}: task numbers run from 1 to "
+            f"There is no task #{number_text(task_id, grouped=False)}: task numbers run from 1 to "
             f"{MAX_TASK_ID:,}. /tasks list shows yours."
         )

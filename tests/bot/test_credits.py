@@ -172,7 +172,13 @@ async def test_history_entries_are_frozen(credits: CreditService) -> None:
 
 @pytest.mark.parametrize(
     ("limit", "offset", "message"),
-    [(0, 0, "between 1 and 100"), (101, 0, "between 1 and 100"), (10, -1, "negative")],
+    [
+        (0, 0, "between 1 and 100, not 0"),
+        (101, 0, "between 1 and 100, not 101"),
+        (10, -1, "offset must be between 0 and 2,147,483,647, not -1"),
+        # past any database's OFFSET (a driver error on PostgreSQL, OverflowError on SQLite)
+        (10, 2**63, "offset must be between 0 and 2,147,483,647, not 9,223,372,036,854,775,808"),
+    ],
 )
 async def test_history_refuses_bad_paging(
     credits: CreditService, limit: int, offset: int, message: str

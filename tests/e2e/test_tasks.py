@@ -15,6 +15,7 @@ from bot.scheduling.timelang import parse_when
 from bot.tasks.model import TaskStatus, TaskType, TaskView
 from bot.tasks.service import Actor
 from tests.audio.tones import tone_bytes
+from tests.e2e.soundboard import eventually
 from tests.emulator import Emulator
 
 pytestmark = pytest.mark.e2e
@@ -223,3 +224,64 @@ async def test_an_admin_sees_the_daily_recharge_system_task(
     assert "Recharges every member with an account with the daily allowance" in shown.text
     assert "Every day at 00:00" in shown.text
     assert hidden.ephemeral and f"You have no task #{recharge.id}" in hidden.content
+
+
+async def finished(carillon: App, emulator: Emulator, task_id: int) -> TaskView:
+    """The task once its run has settled it (the runner starts it at its due time)."""
+    admin = Actor(emulator.users["admin"].id, is_admin=True)
+
+    async def settled() -> TaskView | None:
+        task = await carillon.scheduler.get_task(emulator.guild.id, task_id, admin)
+        return task if task.status.finished else None
+
+    # Generous: a few seconds to the due time, then a voice connect on a loaded machine.
+    task = await eventually(settled, within_s=60)
+    assert task is not None, f"task {task_id} did not finish"
+    return task
+
+
+async def test_a_one_off_skipped_for_nobody_listening_says_so_in_every_list(
+    carillon: App, emulator: Emulator, chime: SoundView
+) -> None:
+    """Its one run was skipped (Lounge is empty): the lists and /tasks show say "skipped" and
+    why, not "completed"."""
+    created = await emulator.slash(
+        "alice",
+        "schedule sound",
+        sound="chime",
+        when="in 3 seconds",
+        channel=emulator.channel("Lounge"),
+        name="lonely bell",
+    )
+    found = re.search(r"Scheduled task #(\d+)", created.text)
+    assert found is not None
+    task_id = int(found.group(1))
+    stored = await finished(carillon, emulator, task_id)
+
+    listed = await emulator.slash("alice", "tasks list")
+    shown = await emulator.slash("alice", "tasks show", id=task_id)
+    everyone = await emulator.slash("admin", "admin tasks")
+    named = await emulator.autocomplete("alice", "tasks show", "id", "lonely")
+
+    assert stored.status is TaskStatus.COMPLETED  # the status is unchanged; only the line tells
+    line = next(line for line in listed.text.splitlines() if f"`#{task_id}`" in line)
+    assert line.startswith(f"⏭️ `#{task_id}` **lonely bell** · skipped — nobody was listening")
+    assert "completed" not in line and "✅" not in line
+    assert "⏭️ skipped — nobody was listening in the voice channel" in shown.text
+    assert "completed" not in shown.text
+    assert "skipped — nobody was listening in the voice channel" in everyone.text
+    assert [c["name"] for c in named] == [f"#{task_id} · lonely bell · skipped"]
+
+
+async def test_a_one_off_that_played_still_reads_completed(
+    carillon: App, emulator: Emulator, chime: SoundView
+) -> None:
+    """A run that succeeded leaves the plain "completed" line."""
+    emulator.user_joins_voice("alice", "Lounge")
+    task = await make_task(carillon, emulator, chime, "alice", "heard bell", when="in 3 seconds")
+    assert (await finished(carillon, emulator, task.id)).status is TaskStatus.COMPLETED
+
+    listed = await emulator.slash("alice", "tasks list")
+
+    line = next(line for line in listed.text.splitlines() if f"`#{task.id}`" in line)
+    assert line.startswith(f"✅ `#{task.id}` **heard bell** · completed · <@")

@@ -7,14 +7,14 @@ the README's "Time language" section.
 from __future__ import annotations
 
 import itertools
-from datetime import datetime
+from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.errors import ParseError
 from bot.scheduling import fallback
-from bot.scheduling.recurrence import RecurrenceType
+from bot.scheduling.recurrence import Recurrence, RecurrenceType
 from bot.scheduling.timelang import parse_when
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -256,8 +256,20 @@ def test_length_shorter_than_the_first_gap_is_an_error_or_one_run(text: str) -> 
 
 def test_a_schedule_at_the_end_of_time_simply_ends() -> None:
     """Past the year 9999 there is no next run: None, not an OverflowError."""
-    rule = parse_when("every day at 9 starting 9999-12-31", TUESDAY, "America/New_York")
+    zone = ZoneInfo("America/New_York")
+    rule = Recurrence(
+        RecurrenceType.DAILY,
+        datetime(9999, 12, 31, 9, tzinfo=zone),
+        "America/New_York",
+        time_of_day=time(9),
+    )
     assert len(list(rule.occurrences())) == 1
+
+
+def test_the_time_language_does_not_reach_the_end_of_time() -> None:
+    """Typed, the same schedule is refused by its year: 100 years ahead is the furthest."""
+    with pytest.raises(ParseError, match="The year 9999 is more than 100 years ahead"):
+        parse_when("every day at 9 starting 9999-12-31", TUESDAY, "America/New_York")
 
 
 def test_cron_description_says_both_day_fields_must_match() -> None:

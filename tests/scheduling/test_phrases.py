@@ -243,7 +243,7 @@ def test_one_shot_in_kolkata_half_hour_offset() -> None:
         ("xyz 5", "the word 'xyz'"),
         ("tomorrow at 9am until friday", "only apply to a repeating schedule"),
         ("in 2 hours 3 times", "only apply to a repeating schedule"),
-        ("in 99999999 years", "out of the range"),
+        ("in 99999999 years", "100 years ahead is the furthest I schedule"),
         ("in 0 minutes", "in the past"),
         ("x" * 400, "too long"),
     ],

@@ -188,7 +188,7 @@ def test_recurring_phrase(text: str, kind: str, description: str, runs: list[str
         ("every day at 9 until jun 10 2026", "in the past"),
         ("every day at 9 starting dec 1 until nov 1", "comes before the first run"),
         ("every year on feb 30", "no year has"),
-        ("every month on the 32nd", "'every month on the 32nd'"),
+        ("every month on the 32nd", "There is no 32nd day of a month"),
         ("every day at 9 starting", "stops after 'starting'"),
         ("every day at 9 starting monday starting tuesday", "two 'starting' bounds"),
         ("every day on monday", "'on monday'"),
