@@ -64,6 +64,12 @@ class EveryNth:
             self.on = False
 
 
+@pytest.fixture(autouse=True)
+def short_pauses(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pauses between tries (50 ms doubling) are not what these tests check."""
+    monkeypatch.setattr("bot.tasks.transient.FIRST_PAUSE_S", 0.002)
+
+
 @pytest.fixture(params=BACKENDS)
 async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
     async with fresh_database_url(request.param, tmp_path) as url:
