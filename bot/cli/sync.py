@@ -1,7 +1,8 @@
 """``carillon sync``: publish the slash commands, globally or to given servers, then exit.
 
 Syncing is deliberate (never on every start): Discord rate-limits it and global changes take time
-to show.  Use ``--guild`` while developing for instant updates in a test server.
+to show.  Use ``--guild ID`` (or ``--dev``: the servers in ``discord.dev_guild_ids``) while
+developing for instant updates in a test server.
 """
 
 from __future__ import annotations
@@ -26,6 +27,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="ID",
         help="sync to this server only (repeatable); default: globally",
     )
+    parser.add_argument(
+        "--dev",
+        action="store_true",
+        help="sync to the servers listed in discord.dev_guild_ids",
+    )
     parser.set_defaults(handler=handle)
 
 
@@ -33,7 +39,16 @@ def handle(args: argparse.Namespace) -> int:
     settings = settings_with_token(args)
     if settings is None:
         return EXIT_USAGE
-    return asyncio.run(sync(settings, args.guild))
+    guilds = list(args.guild)
+    if args.dev:
+        if not settings.discord.dev_guild_ids:
+            fail(
+                "--dev syncs to the servers in discord.dev_guild_ids, and none is set: add "
+                "dev_guild_ids = [<server id>] under [discord] in the config, or use --guild ID"
+            )
+            return EXIT_USAGE
+        guilds.extend(g for g in settings.discord.dev_guild_ids if g not in guilds)
+    return asyncio.run(sync(settings, guilds))
 
 
 async def sync(settings: Settings, guild_ids: list[int]) -> int:

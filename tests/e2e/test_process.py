@@ -75,6 +75,26 @@ async def test_sync_publishes_the_commands_to_a_server(emulator: Emulator, tmp_p
     assert "/schedule" in stdout.decode()
 
 
+async def test_sync_dev_publishes_to_the_configured_dev_servers(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    """`carillon sync --dev` syncs to discord.dev_guild_ids; without any it says what to set."""
+    guild = emulator.guild
+    env = environment(emulator, tmp_path)
+    unset = await carillon("sync", "--dev", env=env)
+    async with asyncio.timeout(60):
+        _, stderr = await unset.communicate()
+    assert unset.returncode == 2 and "dev_guild_ids" in stderr.decode()
+    assert emulator.registered_commands(guild) == {}
+    env["CARILLON_DISCORD__DEV_GUILD_IDS"] = f"[{guild.id}]"
+    process = await carillon("sync", "--dev", env=env)
+    async with asyncio.timeout(60):
+        stdout, stderr = await process.communicate()
+    assert process.returncode == 0, stderr.decode()
+    assert {"sound", "schedule", "tasks", "admin"} <= set(emulator.registered_commands(guild))
+    assert f"to server {guild.id}: " in stdout.decode()
+
+
 async def test_a_refused_token_exits_2_with_advice(emulator: Emulator, tmp_path: Path) -> None:
     """A well-formed token Discord refuses stops `carillon run` with status 2 and what to do."""
     env = environment(emulator, tmp_path, token="MTA4.wrong.token-that-discord-refuses")
