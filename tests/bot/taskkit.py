@@ -10,10 +10,12 @@ from bot.config import Settings
 from bot.credits import CreditService
 from bot.playback import PlaybackOutcome, PlaybackRequest, PlaybackResult
 from bot.plays import PlayService
+from bot.scheduling.recurrence import Recurrence
 from bot.tasks.handlers import build_handlers
+from bot.tasks.model import recurrence_fields
 from bot.tasks.runner import TaskRunner
 from bot.tasks.service import SchedulerService
-from storage.models import Blob, Sound
+from storage.models import Blob, ScheduledTask, Sound
 from storage.uow import UnitOfWorkFactory
 
 GUILD = 1000
@@ -70,6 +72,27 @@ class FakeNotifier:
 
     async def notify(self, guild_id: int, user_id: int | None, message: str) -> None:
         self.messages.append((guild_id, user_id, message))
+
+
+def system_play_row(
+    name: str, recurrence: Recurrence, next_run_at: datetime, now: datetime, sound: int
+) -> ScheduledTask:
+    """A pending system play (no owner: free, no credits needed), for seeding many at once."""
+    return ScheduledTask(
+        guild_id=GUILD,
+        owner_id=None,
+        task_type="play_sound",
+        name=name,
+        parameters={"sound_id": sound, "channel_id": CHANNEL},
+        **recurrence_fields(recurrence),
+        runs_done=0,
+        next_run_at=next_run_at,
+        status="pending",
+        on_busy="queue",
+        consecutive_failures=0,
+        created_at=now,
+        updated_at=now,
+    )
 
 
 async def add_sound(

@@ -14,7 +14,6 @@ from bot.errors import PermanentPlaybackError, TransientPlaybackError
 from bot.scheduling.recurrence import Recurrence
 from bot.tasks.service import Actor
 from storage.enums import RecurrenceType, RunOutcome, TaskStatus, TaskType
-from storage.models import ScheduledTask
 from storage.uow import UnitOfWorkFactory
 from tests.bot.conftest import FakeClock
 from tests.bot.taskkit import (
@@ -26,6 +25,7 @@ from tests.bot.taskkit import (
     add_sound,
     build_backend,
     crash,
+    system_play_row,
 )
 
 ADMIN = Actor(BOB, is_admin=True)
@@ -114,24 +114,7 @@ async def test_two_runners_fire_1000_occurrences_exactly_once(
     due = clock.now() + timedelta(seconds=30)
     async with any_uow_factory() as uow:
         uow.session.add_all(
-            ScheduledTask(
-                guild_id=GUILD,
-                owner_id=None,
-                task_type="play_sound",
-                name=f"t{n}",
-                parameters={"sound_id": sound, "channel_id": CHANNEL},
-                timezone="UTC",
-                recurrence_type="none",
-                recurrence_interval=1,
-                anchor_at=due,
-                runs_done=0,
-                next_run_at=due,
-                status="pending",
-                on_busy="queue",
-                consecutive_failures=0,
-                created_at=clock.now(),
-                updated_at=clock.now(),
-            )
+            system_play_row(f"t{n}", Recurrence.once(due, "UTC"), due, clock.now(), sound)
             for n in range(1000)
         )
         await uow.commit()

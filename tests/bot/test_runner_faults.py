@@ -19,13 +19,15 @@ import pytest
 from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.scheduling.recurrence import Recurrence
 from bot.tasks.runner import LEAD
 from storage import migrate
 from storage.engine import create_engine, create_session_factory
+from storage.enums import RecurrenceType
 from storage.models import ScheduledTask, TaskRun
 from storage.uow import UnitOfWorkFactory
 from tests.bot.conftest import FakeClock
-from tests.bot.taskkit import CHANNEL, GUILD, Backend, add_sound, build_backend, crash
+from tests.bot.taskkit import Backend, add_sound, build_backend, crash, system_play_row
 from tests.dbkit import BACKENDS, fresh_database_url
 
 ONE_OFFS = 150
@@ -83,24 +85,8 @@ async def _seed(uow_factory: UnitOfWorkFactory, now: datetime, due: datetime) ->
     sound = await add_sound(uow_factory, now)
 
     def task(n: int, kind: str) -> ScheduledTask:
-        return ScheduledTask(
-            guild_id=GUILD,
-            owner_id=None,
-            task_type="play_sound",
-            name=f"{kind} {n}",
-            parameters={"sound_id": sound, "channel_id": CHANNEL},
-            timezone="UTC",
-            recurrence_type=kind,
-            recurrence_interval=1,
-            anchor_at=due,
-            runs_done=0,
-            next_run_at=due,
-            status="pending",
-            on_busy="queue",
-            consecutive_failures=0,
-            created_at=now,
-            updated_at=now,
-        )
+        recurrence = Recurrence(RecurrenceType(kind), due, "UTC")
+        return system_play_row(f"{kind} {n}", recurrence, due, now, sound)
 
     async with uow_factory() as uow:
         uow.session.add_all([task(n, "none") for n in range(ONE_OFFS)])

@@ -32,11 +32,10 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.scheduling.recurrence import Recurrence
-from bot.tasks.model import recurrence_fields
 from storage.enums import RecurrenceType
 from storage.models import ScheduledTask, TaskRun
 from storage.uow import UnitOfWorkFactory
-from tests.bot.taskkit import CHANNEL, GUILD
+from tests.bot.taskkit import system_play_row
 
 REPO = Path(__file__).resolve().parents[2]
 LEAD = timedelta(seconds=2)  # the runner claims this long before the due time (bot.tasks.runner)
@@ -466,31 +465,13 @@ async def sleep_until(moment: datetime) -> None:
 # --------------------------------------------------------------------------- building tasks
 
 
-def _task_row(name: str, recurrence: Recurrence, next_run_at: datetime, now: datetime, sound: int):
-    return ScheduledTask(
-        guild_id=GUILD,
-        owner_id=None,  # a system task: free, no credits needed
-        task_type="play_sound",
-        name=name,
-        parameters={"sound_id": sound, "channel_id": CHANNEL},
-        **recurrence_fields(recurrence),
-        runs_done=0,
-        next_run_at=next_run_at,
-        status="pending",
-        on_busy="queue",
-        consecutive_failures=0,
-        created_at=now,
-        updated_at=now,
-    )
-
-
 async def add_burst(
     uow_factory: UnitOfWorkFactory, sound: int, due: datetime, count: int, label: str
 ) -> set[int]:
     """``count`` one-off system plays all due at ``due``; their ids."""
     now = utcnow()
     rows = [
-        _task_row(f"{label}-{n}", Recurrence.once(due, "UTC"), due, now, sound)
+        system_play_row(f"{label}-{n}", Recurrence.once(due, "UTC"), due, now, sound)
         for n in range(count)
     ]
     async with uow_factory() as uow:
@@ -509,7 +490,7 @@ async def add_every_minute(
     recurrence = Recurrence(RecurrenceType.HOURLY, anchor, "UTC", step_minutes=1)
     assert recurrence.next_after(first) == second
     async with uow_factory() as uow:
-        row = _task_row(label, recurrence, first, utcnow(), sound)
+        row = system_play_row(label, recurrence, first, utcnow(), sound)
         uow.session.add(row)
         await uow.commit()
         return row.id
@@ -519,7 +500,7 @@ async def add_daily(uow_factory: UnitOfWorkFactory, sound: int, first: datetime,
     """A daily play whose next run is ``first`` (the following one is a day later)."""
     recurrence = Recurrence(RecurrenceType.DAILY, first, "UTC", time_of_day=first.time())
     async with uow_factory() as uow:
-        row = _task_row(label, recurrence, first, utcnow(), sound)
+        row = system_play_row(label, recurrence, first, utcnow(), sound)
         uow.session.add(row)
         await uow.commit()
         return row.id
