@@ -10,7 +10,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: run test lint types pytest install install-dev bench clean
+.PHONY: run test test-late lint types pytest install install-dev bench clean
 
 run: $(VENV)/.installed
 	$(BIN)/carillon run
@@ -24,8 +24,29 @@ lint: $(VENV)/.installed-dev
 types: $(VENV)/.installed-dev
 	$(BIN)/mypy bot storage audio
 
+# With no PYTEST_ARGS, the fault tests (tests/faults: real runner processes killed at random
+# moments; most of their time is waiting for due instants) run beside the rest, and their output
+# follows the rest's. With PYTEST_ARGS, one plain pytest run.
 pytest: $(VENV)/.installed-dev
+ifeq ($(strip $(PYTEST_ARGS)),)
+	@log=$$(mktemp); \
+	$(BIN)/pytest -m faults -p no:cacheprovider >$$log 2>&1 & faults=$$!; \
+	$(BIN)/pytest -m "not faults"; rest=$$?; \
+	wait $$faults; status=$$?; \
+	echo "=== the fault tests, run alongside (pytest -m faults) ==="; cat $$log; rm -f $$log; \
+	test $$rest -eq 0 && test $$status -eq 0
+else
 	$(BIN)/pytest $(PYTEST_ARGS)
+endif
+
+# The tests at a faked late-evening clock (23:40 UTC today, so the run crosses midnight): every
+# process, the bot's children included, sees the same offset. Needs Debian's faketime.
+test-late: $(VENV)/.installed-dev
+	@command -v faketime >/dev/null || { echo "test-late needs faketime: apt-get install faketime" >&2; exit 1; }
+	now=$$(date -u +%s); late=$$(date -u -d "$$(date -u +%F) 23:40:00" +%s); \
+	off=$$(( late > now ? late - now : late + 86400 - now )); \
+	echo "faked clock: +$${off}s (starts at $$(date -u -d @$$(( now + off )) +'%F %T') UTC)"; \
+	faketime -f "+$${off}s" $(BIN)/pytest $(PYTEST_ARGS)
 
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev

@@ -19,11 +19,13 @@ from audio.blobstore import BlobStore
 from audio.ingest import Ingestor
 from audio.limits import MIB, AudioLimits, PlayerSettings
 from audio.players import PlayerManager
+from bot import datadir
 from bot.client import CarillonBot
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.credits import CreditService
 from bot.endpoints import apply_endpoints, make_connector
+from bot.errors import ConfigError, DatabaseOpenError
 from bot.library import LibraryService
 from bot.notify import DiscordNotifier
 from bot.playlists import PlaylistService
@@ -128,13 +130,18 @@ async def open_app(
     apply_endpoints(
         discord_settings.api_base_url, discord_settings.gateway_url, discord_settings.ca_file
     )
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir = datadir.prepare(settings.data_dir)
+    if not data_dir.ok:
+        raise ConfigError(f"{data_dir.detail}. Fix: {data_dir.fix}")
     # The time language's warm-up (zone lists, Duckling): before the gateway connects rather than
     # inside the first /schedule; `carillon run` has already done it before its loop started.
     await asyncio.to_thread(warm_up_time_language)
     async with AsyncExitStack() as stack:
         # Pushed first, runs last: everything else is closed before the database goes away.
-        engine = await open_engine(settings)
+        try:
+            engine = await open_engine(settings)
+        except Exception as exc:
+            raise DatabaseOpenError(str(exc)) from exc
         stack.push_async_callback(engine.dispose)
         uow = UnitOfWorkFactory(create_session_factory(engine))
         blobs = blob_root(settings)

@@ -205,20 +205,46 @@ def load_settings(
         source = str(file)
 
     errors: list[str] = []
+    # Relative paths written in the file are relative to the file's folder, so
+    # `carillon --config /etc/carillon/config.toml` means the same from any directory.
+    base = file.resolve().parent if source != "built-in defaults" else None
     _merge_env(raw, env, errors)
     settings: Settings | None = _build(Settings, raw, "", errors)
     if settings is not None:
         token = env.get(TOKEN_ENV) or None
+        discord = settings.discord
+        ca_file = _file_path(discord.ca_file, _get(raw, "discord", "ca_file"), base)
         settings = dataclasses.replace(
             settings,
             source=source,
-            discord=dataclasses.replace(settings.discord, token=token),
+            data_dir=Path(_file_path(str(settings.data_dir), raw.get("data_dir"), base) or "."),
+            discord=dataclasses.replace(
+                discord, token=token, ca_file=None if ca_file is None else str(ca_file)
+            ),
         )
         _check_rules(settings, errors)
     if errors:
         raise ConfigError("invalid configuration (" + source + "):\n  - " + "\n  - ".join(errors))
     assert settings is not None
     return settings
+
+
+def _get(raw: dict[str, Any], section: str, key: str) -> Any:
+    table = raw.get(section)
+    return table.get(key) if isinstance(table, dict) else None
+
+
+def _file_path(value: str | None, raw: Any, base: Path | None) -> str | None:
+    """``value`` made absolute: against ``base`` (the config file's folder) when the file gave
+    it, else against the current directory (defaults, and environment variables as a shell
+    would)."""
+    if value is None:
+        return None
+    path = Path(value)
+    if not path.is_absolute():
+        from_file = base is not None and raw is not None and not isinstance(raw, _EnvText)
+        path = (base if from_file and base is not None else Path.cwd()) / path
+    return str(path)
 
 
 def _merge_env(raw: dict[str, Any], env: Mapping[str, str], errors: list[str]) -> None:

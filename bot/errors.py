@@ -56,3 +56,11 @@ class PermanentPlaybackError(PlaybackError):
     """Channel gone, missing Connect/Speak permission, channel full, sound deleted: do not retry."""
 
     transient = False
+
+
+class DatabaseOpenError(Exception):
+    """Opening or migrating the database at start-up failed; the cause is chained.
+
+    Raised by the composition root so that the CLI can tell a database failure (``cannot reach
+    the database at db:5432``) from a network failure reaching Discord with the same OSError.
+    """

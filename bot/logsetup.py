@@ -30,8 +30,32 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
+class NetworkTracebackFilter(logging.Filter):
+    """A library's log line with a network failure's traceback becomes one line with the likely
+    cause (discord.py logs "Attempting a reconnect in 4.2s" with the whole aiohttp traceback on
+    every gateway retry); the traceback is still logged at DEBUG. Bugs keep their tracebacks."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if exc is None or record.levelno <= logging.DEBUG:
+            return True
+        from bot.netcause import describe, is_network_error
+
+        if not is_network_error(exc):
+            return True
+        logging.getLogger(record.name).debug("traceback of: %s", record.getMessage(), exc_info=exc)
+        record.msg = f"{record.getMessage()}: {describe(exc)}"
+        record.args = None
+        record.exc_info = None
+        record.exc_text = None
+        if record.levelno >= logging.ERROR:
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
 def configure_logging(settings: LoggingSettings) -> None:
     handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(NetworkTracebackFilter())
     if settings.format == "json":
         handler.setFormatter(JsonFormatter())
     else:

@@ -12,12 +12,12 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
-from bot.cli import db, doctor, run, sounds, sync
+from bot.cli import db, doctor, health, run, sounds, sync
 from bot.cli import when as when_cmd
 
 Handler = Callable[[argparse.Namespace], int]
 
-_MODULES = (run, db, when_cmd, doctor, sync, sounds)
+_MODULES = (run, db, when_cmd, doctor, health, sync, sounds)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,4 +1,10 @@
-"""``carillon run``: start the bot and run until SIGINT or SIGTERM."""
+"""``carillon run``: start the bot and run until SIGINT or SIGTERM.
+
+Start-up checks what it can before connecting anywhere (the settings, the token's shape, the data
+directory), then opens the database, then logs in, waiting out a network that is not up yet.
+Each failure is one line; the exit status says whose it is (2: something given is wrong, 1: any
+other). See the README's troubleshooting section for each message.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +12,12 @@ import argparse
 import asyncio
 import logging
 import signal
+from typing import TYPE_CHECKING
 
-import discord
-
-from bot.app import open_app
 from bot.cli.common import EXIT_USAGE, fail, settings_with_token
-from bot.config import Settings
-from bot.logsetup import configure_logging
-from bot.scheduling.timelang import warm_up as warm_up_time_language
+
+if TYPE_CHECKING:
+    from bot.config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -29,17 +33,35 @@ def handle(args: argparse.Namespace) -> int:
     settings = settings_with_token(args)
     if settings is None:
         return EXIT_USAGE
+    from bot import datadir
+    from bot.cli.failures import report
+    from bot.logsetup import configure_logging
+
     configure_logging(settings.logging)
-    # Duckling's first parse holds the GIL for ~20 ms whatever thread runs it: do it before the
-    # event loop exists, so no heartbeat or interaction ever waits for it.
-    warm_up_time_language()
+    state = datadir.prepare(settings.data_dir)
+    if not state.ok:
+        fail(f"{state.detail}. Fix: {state.fix}")
+        return EXIT_USAGE
     try:
+        from bot.scheduling.timelang import warm_up as warm_up_time_language
+
+        # Duckling's first parse holds the GIL for ~20 ms whatever thread runs it: do it before
+        # the event loop exists, so no heartbeat or interaction ever waits for it.
+        warm_up_time_language()
         return asyncio.run(serve(settings))
     except KeyboardInterrupt:  # a second Ctrl-C during shutdown
         return 130
+    except Exception as exc:
+        return report(exc, settings)
 
 
 async def serve(settings: Settings) -> int:
+    import discord
+
+    from bot import health
+    from bot.app import open_app
+    from bot.connect import login
+
     token = settings.discord.token
     assert token is not None
     stop = asyncio.Event()
@@ -47,17 +69,39 @@ async def serve(settings: Settings) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     async with open_app(settings) as app:
-        client = asyncio.create_task(app.bot.start(token), name="discord-client")
+        gateway = health.GatewayState()
+        app.bot.add_listener(gateway.up, "on_connect")
+        app.bot.add_listener(gateway.up, "on_resumed")
+        app.bot.add_listener(gateway.down, "on_disconnect")
+        reporter = asyncio.create_task(
+            health.report_forever(health.health_path(settings.data_dir), gateway),
+            name="health-file",
+        )
+
+        async def start() -> None:
+            if await login(app.bot, token, stop=stop, ca_file=settings.discord.ca_file):
+                await app.bot.connect(reconnect=True)
+
+        client = asyncio.create_task(start(), name="discord-client")
         stopping = asyncio.create_task(stop.wait(), name="shutdown-signal")
-        await asyncio.wait({client, stopping}, return_when=asyncio.FIRST_COMPLETED)
-        stopping.cancel()
-        if not client.done():
-            log.info("shutting down")
-            await app.bot.close()
         try:
-            await client
-        except discord.LoginFailure:
-            fail("Discord refused the token (401). Copy a fresh one from the Bot page of your app.")
-            return EXIT_USAGE
+            await asyncio.wait({client, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            stopping.cancel()
+            if not client.done():
+                log.info("shutting down")
+                await app.bot.close()
+            try:
+                await client
+            except discord.LoginFailure:
+                fail(
+                    "Discord refused the token (401). Copy a fresh one from the Bot page of "
+                    "your app."
+                )
+                return EXIT_USAGE
+        finally:
+            reporter.cancel()
+            await asyncio.gather(reporter, return_exceptions=True)
+            # A stopped bot is not running: a health check must not read its last report.
+            health.health_path(settings.data_dir).unlink(missing_ok=True)
     log.info("stopped")
     return 0

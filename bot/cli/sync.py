@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from typing import TYPE_CHECKING
 
-import discord
-
-from bot.app import open_app
 from bot.cli.common import EXIT_USAGE, fail, settings_with_token
-from bot.config import Settings
+
+if TYPE_CHECKING:
+    from bot.config import Settings
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -48,14 +48,24 @@ def handle(args: argparse.Namespace) -> int:
             )
             return EXIT_USAGE
         guilds.extend(g for g in settings.discord.dev_guild_ids if g not in guilds)
-    return asyncio.run(sync(settings, guilds))
+    from bot.cli.failures import report
+
+    try:
+        return asyncio.run(sync(settings, guilds))
+    except Exception as exc:
+        return report(exc, settings)
 
 
 async def sync(settings: Settings, guild_ids: list[int]) -> int:
+    import discord
+
+    from bot.app import open_app
+    from bot.connect import login
+
     assert settings.discord.token is not None
     async with open_app(settings) as app:
         try:
-            await app.bot.login(settings.discord.token)
+            await login(app.bot, settings.discord.token)
         except discord.LoginFailure:
             fail("Discord refused the token (401). Copy a fresh one from the Bot page of your app.")
             return EXIT_USAGE

@@ -20,14 +20,13 @@ import json
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from bot.errors import CarillonError, ParseError
-from bot.scheduling.describe import format_instant, preview
-from bot.scheduling.recurrence import Recurrence
-from bot.scheduling.timelang import parse_when
-from bot.scheduling.zones import resolve_zone
+
+if TYPE_CHECKING:
+    from bot.scheduling.recurrence import Recurrence
 
 EXIT_USAGE = 2
 DEFAULT_COUNT = 5
@@ -89,6 +88,11 @@ def answer(
     text: str, tz: str | None, now: str | None, count: int, default_zone: Callable[[], str]
 ) -> dict[str, Any]:
     """The ``--json`` object for one request; raises :class:`CarillonError` for bad input."""
+    # Imported here: `carillon --help` must not load the time language.
+    from bot.scheduling.describe import preview
+    from bot.scheduling.timelang import parse_when
+    from bot.scheduling.zones import resolve_zone
+
     if not 1 <= count <= MAX_SHOWN_RUNS:
         raise ParseError(f"--count must be between 1 and {MAX_SHOWN_RUNS}, not {count}.")
     zone = resolve_zone(tz if tz is not None else default_zone())
@@ -144,6 +148,8 @@ def _batch_line(line: str, args: argparse.Namespace, default_zone: Callable[[], 
 
 
 def _print_table(result: dict[str, Any]) -> None:
+    from bot.scheduling.describe import format_instant
+
     print(f"Input:        {result['input']}")
     print(f"Time zone:    {result['timezone']}")
     print(f"Schedule:     {result['description']}")

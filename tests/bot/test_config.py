@@ -16,7 +16,11 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_example_config_documents_the_defaults() -> None:
     """config.example.toml loads and equals the built-in defaults."""
     loaded = load_settings(ROOT / "config.example.toml", env={})
-    assert dataclasses.replace(loaded, source=Settings().source) == Settings()
+    defaults = Settings()
+    assert loaded.data_dir == ROOT / defaults.data_dir  # relative to the file's folder
+    assert dataclasses.replace(loaded, source=defaults.source, data_dir=defaults.data_dir) == (
+        defaults
+    )
 
 
 def test_every_key_in_example_has_a_comment() -> None:
@@ -53,6 +57,31 @@ def test_file_then_environment_then_token(tmp_path: Path) -> None:
     assert settings.discord.dev_guild_ids == (7, 8)
     assert settings.discord.token == "a.b.c"
     assert settings.source == str(file)
+
+
+def test_relative_paths_in_the_file_are_relative_to_its_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A relative data_dir / ca_file written in the file means the same from any directory; the
+    default and environment values are relative to the current directory."""
+    folder = tmp_path / "etc" / "carillon"
+    folder.mkdir(parents=True)
+    (folder / "ca.pem").write_text("-----BEGIN CERTIFICATE-----\n")
+    file = folder / "config.toml"
+    file.write_text('data_dir = "state"\n[discord]\nca_file = "ca.pem"\n')
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    settings = load_settings(file, env={})
+    assert settings.data_dir == folder / "state"
+    assert settings.discord.ca_file == str(folder / "ca.pem")
+    assert settings.database_url.endswith(str(folder / "state" / "carillon.db"))
+
+    from_env = load_settings(file, env={"CARILLON_DATA_DIR": "here"})
+    assert from_env.data_dir == elsewhere / "here"
+    (folder / "bare.toml").write_text("[credits]\nmax_balance = 5\n")
+    assert load_settings(folder / "bare.toml", env={}).data_dir == elsewhere / "data"
+    assert load_settings(None, env={}).data_dir == elsewhere / "data"
 
 
 def test_config_env_var_chooses_the_file(tmp_path: Path) -> None:
