@@ -3,31 +3,46 @@
 Every regular file directly in DIR (not in subfolders; hidden files are left out) is ingested
 like an upload, in name order, and named after its file stem.  A file whose content is already a
 sound of that server is skipped; one that cannot be a sound is rejected with the reason; neither
-stops the run.
+stops the run, but a rejection makes the exit status 1 so a script notices.  A silent file is
+imported with a warning: silence can be meant (a pause in a playlist), but mostly it is a broken
+export the admin wants to hear about.
+
+``carillon --help`` imports this module, so only the standard library and :mod:`bot.cli.common`
+are imported at the top; the audio, database and Discord stacks load when an import runs.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from audio.ingest import Ingestor
-from bot.app import blob_root, ingest_limits, open_engine
 from bot.cli.common import EXIT_USAGE, fail, settings_or_none
-from bot.clock import SystemClock
-from bot.config import Settings
-from bot.errors import CarillonError
-from bot.library import DuplicateSound, LibraryService
-from storage.columns import BIGINT_MAX
-from storage.engine import create_session_factory
-from storage.uow import UnitOfWorkFactory
 
-MIB = 1024 * 1024
+if TYPE_CHECKING:
+    from audio.ingest import IngestedSound, Ingestor
+    from bot.config import Settings
+    from bot.errors import CarillonError
+    from bot.library import LibraryService
+
+EXIT_REJECTED = 1  # the run completed, but some files were not imported
+
+# What an admin at the command line can do about each ingest rejection (by its reason code);
+# ingest's own advice speaks to a member uploading in Discord.
+CLI_ADVICE = {
+    "too-big": "Trim or compress it, or raise audio.max_upload_mb in the config.",
+    "empty": "",
+    "not-audio": "If it is a sound, convert it to MP3, WAV, OGG, FLAC or M4A.",
+    "no-audio-track": "",
+    "too-many-channels": "Mix it down to stereo first (ffmpeg -i IN -ac 2 OUT.wav).",
+    "zero-length": "",
+    "too-long": "Trim it, or raise audio.max_duration_s in the config.",
+    "cut-off": "Copy or download it again, or export it again from the original.",
+    "damaged": "Export it again from the original.",
+}
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -38,7 +53,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="import every sound file of a folder into a server",
         description=(
             "Import every file directly in DIR (sorted by name; subfolders and hidden files are "
-            "left out) as sounds of one server, named after the file names."
+            "left out) as sounds of one server, named after the file names.  Exits with status 1 "
+            "when any file was rejected."
         ),
     )
     imp.add_argument("directory", metavar="DIR", type=Path, help="folder of sound files")
@@ -57,6 +73,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def handle(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from storage.columns import BIGINT_MAX
+
     settings = settings_or_none(args)
     if settings is None:
         return EXIT_USAGE
@@ -78,7 +98,16 @@ def handle(args: argparse.Namespace) -> int:
     )
     summary = asyncio.run(_import(settings, files, args.guild, args.uploader, sys.stderr))
     print(summary.render())
-    return 0
+    return EXIT_REJECTED if summary.rejected else 0
+
+
+def shown(text: str) -> str:
+    """``text`` safe for a terminal: unprintable characters escaped as ``repr`` does, the rest kept.
+
+    A file name can hold line breaks, control characters or escape sequences that would forge
+    output lines or drive the terminal; letters of any script print as they are.
+    """
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
 
 
 @dataclass
@@ -86,17 +115,24 @@ class ImportSummary:
     """What happened to each file, in order."""
 
     imported: list[tuple[str, str, float]] = field(default_factory=list)  # file, name, seconds
+    silent: list[tuple[str, str]] = field(default_factory=list)  # file, name (also imported)
     duplicates: list[tuple[str, str]] = field(default_factory=list)  # file, existing sound
     rejected: list[tuple[str, str]] = field(default_factory=list)  # file, reason
 
     def render(self) -> str:
+        silent = f" ({len(self.silent)} silent)" if self.silent else ""
         lines = [
-            f"imported {len(self.imported)}, skipped {len(self.duplicates)} as duplicates, "
-            f"rejected {len(self.rejected)}"
+            f"imported {len(self.imported)}{silent}, skipped {len(self.duplicates)} as "
+            f"duplicates, rejected {len(self.rejected)}"
         ]
-        lines += [f"  imported  {f} as {n!r} ({s:.1f} s)" for f, n, s in self.imported]
-        lines += [f"  skipped   {f}: already the sound {n!r}" for f, n in self.duplicates]
-        lines += [f"  rejected  {f}: {reason}" for f, reason in self.rejected]
+        lines += [f"  imported  {shown(f)} as {n!r} ({s:.1f} s)" for f, n, s in self.imported]
+        lines += [
+            f"  warning   {shown(f)}: imported as {n!r}, but it is silent (no sample above "
+            "-70 dBFS); check the file"
+            for f, n in self.silent
+        ]
+        lines += [f"  skipped   {shown(f)}: already the sound {n!r}" for f, n in self.duplicates]
+        lines += [f"  rejected  {shown(f)}: {shown(reason)}" for f, reason in self.rejected]
         return "\n".join(lines)
 
 
@@ -112,7 +148,7 @@ class ProgressBar:
     def render(self, done: int, label: str) -> str:
         filled = self._width * done // self._total if self._total else self._width
         bar = "#" * filled + "." * (self._width - filled)
-        return f"[{bar}] {done}/{self._total} {label}"
+        return f"[{bar}] {done}/{self._total} {shown(label)}"
 
     def show(self, done: int, label: str) -> None:
         line = self.render(done, label)
@@ -129,32 +165,69 @@ class ProgressBar:
             self._stream.flush()
 
 
+class WatchedIngestor:
+    """The ingestor, keeping what it reported last: the library's answer leaves silence out."""
+
+    def __init__(self, inner: Ingestor) -> None:
+        self._inner = inner
+        self.last: IngestedSound | None = None
+
+    async def ingest(self, data: bytes | Path, *, max_bytes: int | None = None) -> IngestedSound:
+        self.last = None
+        self.last = await self._inner.ingest(data, max_bytes=max_bytes)
+        return self.last
+
+
 async def _import(
     settings: Settings, files: Sequence[Path], guild_id: int, uploader_id: int, progress: TextIO
 ) -> ImportSummary:
+    from audio.ingest import Ingestor
+    from bot.app import blob_root, ingest_limits, open_engine
+    from bot.clock import SystemClock
+    from bot.library import LibraryService
+    from storage.engine import create_session_factory
+    from storage.uow import UnitOfWorkFactory
+
     engine = await open_engine(settings)
     try:
         blobs = blob_root(settings)
+        ingestor = WatchedIngestor(Ingestor(blobs, ingest_limits(settings)))
         library = LibraryService(
             UnitOfWorkFactory(create_session_factory(engine)),
-            Ingestor(blobs, ingest_limits(settings)),
+            ingestor,
             blobs,
             SystemClock(),
             settings,
         )
-        return await import_files(library, files, guild_id, uploader_id, progress)
+        return await import_files(library, ingestor, files, guild_id, uploader_id, progress)
     finally:
         await engine.dispose()
 
 
+def rejection_text(exc: CarillonError | OSError) -> str:
+    """Why a file was not imported, in words for the command line (no Discord-only advice)."""
+    from audio.rejections import IngestRejected
+
+    if isinstance(exc, IngestRejected):
+        advice = CLI_ADVICE.get(exc.reason, "")
+        return f"{exc.problem} {advice}" if advice else exc.problem
+    if isinstance(exc, OSError):
+        return f"could not be read: {exc.strerror or exc}"
+    return exc.message
+
+
 async def import_files(
     library: LibraryService,
+    ingestor: WatchedIngestor,
     files: Sequence[Path],
     guild_id: int,
     uploader_id: int,
     progress: TextIO,
 ) -> ImportSummary:
     """Import ``files`` one by one; one file's failure never stops the others."""
+    from bot.errors import CarillonError
+    from bot.library import DuplicateSound
+
     summary = ImportSummary()
     bar = ProgressBar(progress, len(files))
     for done, path in enumerate(files):
@@ -166,12 +239,12 @@ async def import_files(
             )
         except DuplicateSound as exc:
             summary.duplicates.append((path.name, exc.existing.name))
-        except CarillonError as exc:
-            summary.rejected.append((path.name, exc.message))
-        except OSError as exc:
-            summary.rejected.append((path.name, f"could not be read: {exc.strerror or exc}"))
+        except (CarillonError, OSError) as exc:
+            summary.rejected.append((path.name, rejection_text(exc)))
         else:
             summary.imported.append((path.name, sound.name, sound.duration_s))
+            if ingestor.last is not None and ingestor.last.silent:
+                summary.silent.append((path.name, sound.name))
     bar.show(len(files), "done")
     bar.close()
     return summary

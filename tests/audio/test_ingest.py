@@ -210,12 +210,12 @@ REJECTIONS = [
     (
         "truncated-wav",
         lambda: tone_bytes("wav", "pcm_s16le")[:100_000],
-        "ends before the length its header states",
+        "looks cut off (an incomplete download or copy?): it ends in the middle of its audio",
     ),
     (
         "truncated-flac",
         lambda: tone_bytes("flac", "flac")[:15_000],
-        "damaged and could not be decoded to the end",
+        "looks cut off (an incomplete download or copy?): only 0.5 s of the 1.5 s",
     ),
     (
         "damaged-mp3",
@@ -225,12 +225,12 @@ REJECTIONS = [
     (
         "damaged-ogg",
         lambda: _damaged(tone_bytes("ogg", "libopus", rate=48_000)),
-        "only 0.5 s of its 1.5 s could be decoded",
+        "only 0.5 s of the 1.5 s its header states could be decoded",
     ),
     (
         "truncated-m4a",
         lambda: tone_bytes("ipod", "aac")[:12_000],
-        "could not be read as audio",
+        "looks cut off (an incomplete download or copy?): it ends in the middle of its audio",
     ),
 ]
 
