@@ -1,108 +1,99 @@
-"""``carillon doctor``: check the installation and say how to fix what is wrong."""
+"""``carillon doctor``: check the installation and say how to fix what is wrong.
+
+It changes nothing: no folder, database file or table is created (``carillon run`` does that), and
+without ``--live`` it does not talk to Discord. With ``--live`` it also asks Discord (or the
+configured endpoint) about the token, the gateway and the bot's permissions in each server.
+Exit status 0 when every check passed (warnings pass), 1 otherwise; ``--quiet`` prints only what
+failed, for a health check or a script.
+"""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import importlib
-import tempfile
-from collections.abc import Callable
-from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from bot.app import open_engine
-from bot.config import Settings, load_settings, token_problem
+from bot.checks import Check, Status, fail, guarded, ok, render, unexpected, warn
+from bot.config import load_settings, token_problem
 from bot.errors import CarillonError
-from storage import migrate
 
+if TYPE_CHECKING:
+    from bot.config import Settings
 
-@dataclass(frozen=True)
-class Check:
-    name: str
-    ok: bool
-    detail: str
-    fix: str = ""
+__all__ = ["Check", "Status", "handle", "register", "render", "run_checks"]
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
-        "doctor", help="check config, data directory, database, audio, voice and token"
+        "doctor",
+        help="check config, data directory, database, audio, voice and token (changes nothing)",
+        description=(
+            "Check the installation and say how to fix what is wrong. Changes nothing. "
+            "Exit status 0 if every check passed, 1 if any failed."
+        ),
+    )
+    parser.add_argument(
+        "--live",
+        action="store_true",
+        help="also ask Discord: the token, the gateway, the bot's permissions in each server",
+    )
+    parser.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="print only the checks that failed (nothing if none)",
     )
     parser.set_defaults(handler=handle)
 
 
 def handle(args: argparse.Namespace) -> int:
-    checks = run_checks(args.config)
-    print(render(checks))
+    checks = run_checks(args.config, live=args.live)
+    text = render(checks, quiet=args.quiet)
+    if text:
+        print(text)
     return 0 if all(check.ok for check in checks) else 1
 
 
-def run_checks(config_path: str | None) -> list[Check]:
+def run_checks(config_path: str | None, *, live: bool = False) -> list[Check]:
     try:
         settings = load_settings(config_path)
     except CarillonError as exc:
         # Nothing else can be checked meaningfully without a valid configuration.
-        return [
-            Check("config", False, exc.message, "fix the keys named above and run doctor again")
-        ]
-    checks = [Check("config", True, f"loaded from {settings.source}")]
-    checks.append(_data_dir(settings))
-    checks.append(asyncio.run(_database(settings)))
-    checks.append(_libopus())
-    checks.extend(_voice_modules())
-    problem = token_problem(settings.discord.token)
-    checks.append(
-        Check(
-            "token",
-            problem is None,
-            problem or "DISCORD_TOKEN is set and well-formed",
-            "" if problem is None else "set DISCORD_TOKEN to your bot's token",
-        )
-    )
+        return [fail("config", exc.message, "fix the keys named above and run doctor again")]
+    except Exception as exc:
+        return [unexpected("config", exc)]
+    checks = [ok("config", f"loaded from {settings.source}")]
+    data_dir = guarded("data directory", lambda: _data_dir(settings))
+    checks += data_dir
+    checks += guarded("database", lambda: _database(settings, data_dir_ok=data_dir[0].ok))
+    checks += guarded("PyAV + libopus", _libopus)
+    checks += guarded("voice modules", _voice_modules)
+    checks += guarded("token", lambda: _token(settings, live=live))
+    if live:
+        checks += _live(settings)
     return checks
 
 
 def _data_dir(settings: Settings) -> Check:
-    path = settings.data_dir
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path, prefix=".doctor-"):
-            pass
-    except OSError as exc:
-        return Check(
-            "data directory",
-            False,
-            f"{path}: {exc.strerror or exc}",
-            f"create {path} and make it writable by this user, or set data_dir",
-        )
-    return Check("data directory", True, f"{path.resolve()} is writable")
+    from bot import datadir
+
+    state = datadir.inspect(settings.data_dir)
+    if state.ok:
+        return ok("data directory", state.detail)
+    return fail("data directory", state.detail, state.fix)
 
 
-async def _database(settings: Settings) -> Check:
-    try:
-        engine = await open_engine(settings, upgrade=False)
-    except Exception as exc:  # any driver error is a failed check, reported as such
-        return Check("database", False, f"cannot open: {exc}", "check database.url")
-    try:
-        current = await migrate.current_revision(engine)
-    except Exception as exc:
-        return Check(
+def _database(settings: Settings, *, data_dir_ok: bool) -> Check:
+    from bot import dbcheck
+
+    state = dbcheck.inspect_database(settings)
+    if not state.exists and not data_dir_ok and not settings.database.url:
+        return warn(
             "database",
-            False,
-            f"not reachable: {exc}",
-            "check database.url and that the server runs",
+            f"{state.where}: not checked, it lives in the data directory (see above)",
+            "fix the data directory first",
         )
-    finally:
-        await engine.dispose()
-    head = migrate.head_revision()
-    where = engine.url.render_as_string()
-    if current != head:
-        return Check(
-            "database",
-            False,
-            f"{where} is at revision {current or 'base (empty)'}, latest is {head}",
-            "run: carillon db upgrade (carillon run also migrates on start)",
-        )
-    return Check("database", True, f"{where} reachable, at latest revision {head}")
+    return dbcheck.judge(state, dbcheck.head_revision(), dbcheck.known_revisions())
 
 
 def _libopus() -> Check:
@@ -110,13 +101,10 @@ def _libopus() -> Check:
         av = importlib.import_module("av")
         av.codec.Codec("libopus", "w")
     except Exception as exc:
-        return Check(
-            "PyAV + libopus",
-            False,
-            f"{exc}",
-            "pip install 'av>=18,<19' (bundles FFmpeg with libopus)",
+        return fail(
+            "PyAV + libopus", f"{exc}", "pip install 'av>=18,<19' (bundles FFmpeg with libopus)"
         )
-    return Check("PyAV + libopus", True, f"PyAV {av.__version__} with the libopus encoder")
+    return ok("PyAV + libopus", f"PyAV {av.__version__} with the libopus encoder")
 
 
 def _voice_modules() -> list[Check]:
@@ -128,21 +116,28 @@ def _voice_modules() -> list[Check]:
         try:
             importlib.import_module(module)
         except ImportError as exc:
-            checks.append(Check(label, False, f"not importable: {exc}", fix))
+            checks.append(fail(label, f"not importable: {exc}", fix))
         else:
-            checks.append(Check(label, True, "importable"))
+            checks.append(ok(label, "importable"))
     return checks
 
 
-def render(
-    checks: list[Check], mark: Callable[[bool], str] = lambda ok: "ok" if ok else "FAIL"
-) -> str:
-    width = max(len(check.name) for check in checks)
-    lines = []
-    for check in checks:
-        lines.append(f"{mark(check.ok):<4}  {check.name:<{width}}  {check.detail}")
-        if not check.ok and check.fix:
-            lines.append(f"{'':<4}  {'':<{width}}  fix: {check.fix}")
-    passed = sum(check.ok for check in checks)
-    lines.append(f"{passed}/{len(checks)} checks passed")
-    return "\n".join(lines)
+def _token(settings: Settings, *, live: bool) -> Check:
+    problem = token_problem(settings.discord.token)
+    if problem is not None:
+        return fail("token", problem, "set DISCORD_TOKEN to your bot's token")
+    where = "" if live else " (doctor --live asks Discord whether it accepts it)"
+    return ok("token", f"DISCORD_TOKEN is set and well-formed{where}")
+
+
+def _live(settings: Settings) -> list[Check]:
+    if token_problem(settings.discord.token) is not None:
+        return [fail("Discord", "not asked: the token above must be fixed first")]
+    try:
+        import asyncio
+
+        from bot.live_check import live_checks
+
+        return asyncio.run(live_checks(settings))
+    except Exception as exc:
+        return [unexpected("Discord", exc)]

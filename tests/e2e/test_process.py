@@ -16,7 +16,10 @@ pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def environment(emulator: Emulator, tmp_path: Path, token: str | None = None) -> dict[str, str]:
+def environment(
+    emulator: Emulator, tmp_path: Path, token: str | None = None, **overrides: str
+) -> dict[str, str]:
+    """A `carillon` process's environment: the emulator's endpoints, a data dir in tmp_path."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CARILLON_")}
     (tmp_path / "config.toml").write_text("", encoding="utf-8")
     env.update(
@@ -27,6 +30,7 @@ def environment(emulator: Emulator, tmp_path: Path, token: str | None = None) ->
             "CARILLON_DISCORD__API_BASE_URL": emulator.api_base_url,
             "CARILLON_DISCORD__GATEWAY_URL": emulator.gateway_url,
             "CARILLON_DISCORD__CA_FILE": str(emulator.ca_file),
+            **overrides,
         }
     )
     return env

@@ -15,7 +15,7 @@ from aiohttp import BodyPartReader, web
 
 from . import payloads
 from .faults import Faults
-from .state import Attachment, Channel, Message, User, World
+from .state import Attachment, Channel, Guild, Message, User, World
 
 API = r"/api/{version:v\d+}"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -123,6 +123,9 @@ class RestApi:
             get(API + "/applications/{app_id}/guilds/{guild_id}/commands", self.get_commands),
             put(API + "/applications/{app_id}/guilds/{guild_id}/commands", self.put_commands),
             get(API + "/guilds/{guild_id}/members/{user_id}", self.get_member),
+            get(API + "/users/@me/guilds", self.list_my_guilds),
+            get(API + "/guilds/{guild_id}", self.get_guild),
+            get(API + "/guilds/{guild_id}/roles", self.list_roles),
             get(API + "/channels/{channel_id}", self.get_channel),
             get(API + "/channels/{channel_id}/messages", self.list_messages),
             post(API + "/channels/{channel_id}/messages", self.create_message),
@@ -224,6 +227,77 @@ class RestApi:
         if member is None:
             return error(404, 10007, "Unknown Member")
         return json_response(payloads.member(member))
+
+    async def list_my_guilds(self, request: web.Request) -> web.Response:
+        """The bot's servers as partial guilds, by id, paged like Discord (``before``/``after``,
+        ``limit`` 1-200, default 200). ``permissions`` is the bot's guild-level total."""
+        try:
+            limit = int(request.query.get("limit", "200"))
+            after = int(request.query.get("after", "0"))
+            before = int(request.query["before"]) if "before" in request.query else None
+        except ValueError:
+            return error(400, 50035, "Invalid Form Body")
+        if not 1 <= limit <= 200:
+            return error(400, 50035, "Invalid Form Body")
+        bot = self.world.bot
+        mine = sorted(
+            (g for g in self.world.guilds.values() if bot.id in g.members), key=lambda g: g.id
+        )
+        if before is not None:
+            mine = [g for g in mine if g.id < before][-limit:]
+        else:
+            mine = [g for g in mine if g.id > after][:limit]
+        return json_response(
+            [
+                {
+                    "id": str(g.id),
+                    "name": g.name,
+                    "icon": None,
+                    "banner": None,
+                    "owner": g.owner_id == bot.id,
+                    "permissions": str(self.world.permissions(g, bot.id)),
+                    "features": [],
+                }
+                for g in mine
+            ]
+        )
+
+    def _visible_guild(self, request: web.Request) -> Guild | web.Response:
+        """The guild in the path if the bot is in it; else Discord's 404 or 403."""
+        guild = self.world.guilds.get(int(request.match_info["guild_id"]))
+        if guild is None:
+            return error(404, 10004, "Unknown Guild")
+        if self.world.bot.id not in guild.members:
+            return error(403, 50001, "Missing Access")
+        return guild
+
+    async def get_guild(self, request: web.Request) -> web.Response:
+        guild = self._visible_guild(request)
+        if isinstance(guild, web.Response):
+            return guild
+        data = payloads.guild_create(self.world, guild)
+        for gateway_only in (
+            "joined_at", "large", "unavailable", "member_count", "members", "channels",
+            "threads", "presences", "voice_states", "stage_instances",
+            "guild_scheduled_events", "soundboard_sounds",
+        ):  # fmt: skip
+            data.pop(gateway_only, None)
+        data.update(
+            application_id=None,
+            widget_enabled=False,
+            max_members=500000,
+            vanity_url_code=None,
+            description=None,
+            premium_subscription_count=0,
+            premium_progress_bar_enabled=False,
+        )
+        return json_response(data)
+
+    async def list_roles(self, request: web.Request) -> web.Response:
+        guild = self._visible_guild(request)
+        if isinstance(guild, web.Response):
+            return guild
+        return json_response([payloads.role(r) for r in guild.roles.values()])
 
     def _channel(self, request: web.Request) -> Channel | None:
         return self.world.channels.get(int(request.match_info["channel_id"]))
