@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import subprocess
 import sys
@@ -11,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from tests.bot.clikit import isolate_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -18,13 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     """Each test runs in an empty folder with its own data directory and no token."""
-    for name in list(os.environ):
-        if name.startswith("CARILLON_") or name == "DISCORD_TOKEN":
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
-    data = tmp_path / "data"
-    monkeypatch.setenv("CARILLON_DATA_DIR", str(data))
-    return data
+    return isolate_cli(monkeypatch, tmp_path)
 
 
 def test_help_lists_the_commands() -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import os
 import sqlite3
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import pytest
 from bot.cli import main
 from bot.cli.sounds import ProgressBar
 from tests.audio.tones import tone_bytes
+from tests.bot.clikit import isolate_cli
 
 GUILD = 1000
 
@@ -19,13 +19,7 @@ GUILD = 1000
 @pytest.fixture(autouse=True)
 def data_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     """Each test runs in an empty folder with its own data directory and no config."""
-    for name in list(os.environ):
-        if name.startswith("CARILLON_") or name == "DISCORD_TOKEN":
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
-    data = tmp_path / "data"
-    monkeypatch.setenv("CARILLON_DATA_DIR", str(data))
-    return data
+    return isolate_cli(monkeypatch, tmp_path)
 
 
 @pytest.fixture

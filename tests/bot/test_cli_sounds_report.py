@@ -3,7 +3,6 @@ escaped file names; and that ``carillon --help`` does not pay for the audio and 
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -17,6 +16,7 @@ from audio.rejections import Rejection
 from bot.cli import main
 from bot.cli.sounds import CLI_ADVICE, shown
 from tests.audio.tones import tone_bytes
+from tests.bot.clikit import isolate_cli
 
 GUILD = 1000
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,12 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture(autouse=True)
 def data_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     """Each test runs in an empty folder with its own data directory and no config."""
-    for name in list(os.environ):
-        if name.startswith("CARILLON_") or name == "DISCORD_TOKEN":
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("CARILLON_DATA_DIR", str(tmp_path / "data"))
-    return tmp_path / "data"
+    return isolate_cli(monkeypatch, tmp_path)
 
 
 def wav(channels: int = 2, seconds: float = 0.3, silent: bool = False) -> bytes:
