@@ -1,10 +1,12 @@
-"""Logging in to Discord, waiting out a network that is not there yet.
+"""Logging in to Discord (and reaching the database server), waiting out a network that is not
+there yet.
 
 discord.py retries the gateway by itself once logged in, but its login (``GET /users/@me``) fails
 at the first network error with a long traceback, so a bot started before the network is up
 (boot order, a container starting before its network, a DNS outage) would exit.
 :func:`login` tries again with capped exponential backoff and full jitter, logging one line per
-attempt, until it succeeds, the token is refused, or ``stop`` is set.
+attempt, until it succeeds, the token is refused, or ``stop`` is set. :func:`wait_for_database`
+does the same for a PostgreSQL server that starts after the bot (one compose file, one boot).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import asyncio
 import logging
 import random
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import discord
 from discord.http import Route
@@ -20,6 +23,9 @@ from discord.utils import MISSING
 
 from bot.endpoints import make_connector
 from bot.netcause import describe, is_network_error
+
+if TYPE_CHECKING:
+    from bot.config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -87,3 +93,62 @@ async def login(
         if attempt > 1:
             log.info("reached Discord at %s after %d attempts", api_endpoint(), attempt)
         return True
+
+
+async def wait_for_database(
+    settings: Settings, stop: asyncio.Event, backoff: Backoff = Backoff()
+) -> bool:
+    """Until the database server answers ``SELECT 1``: True then, False if ``stop`` came first.
+
+    Only a network failure is waited out (a SQLite file has none); a refused login, a missing
+    database or anything else is raised at once for the caller to report.
+    """
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    from bot.app import open_engine
+
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite":
+        return True
+    where = f"{url.host or 'localhost'}:{url.port or 5432}"
+    attempt = 0
+    while True:
+        attempt += 1
+        engine = await open_engine(settings, upgrade=False)
+        try:
+            async with engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+        except Exception as exc:
+            if not (is_network_error(exc) or _starting_up(exc)):
+                raise
+            wait = backoff.delay(attempt)
+            log.warning(
+                "cannot reach the database at %s: %s; trying again in %.0f s (attempt %d)",
+                where,
+                describe(exc),
+                wait,
+                attempt,
+            )
+            log.debug("database attempt %d failed", attempt, exc_info=exc)
+        else:
+            if attempt > 1:
+                log.info("reached the database at %s after %d attempts", where, attempt)
+            return True
+        finally:
+            await engine.dispose()
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=wait)
+        except TimeoutError:
+            continue
+        return False
+
+
+def _starting_up(exc: BaseException) -> bool:
+    """PostgreSQL accepts connections but is still starting (or shutting down)."""
+    link: BaseException | None = exc
+    while link is not None:
+        if type(link).__name__ == "CannotConnectNowError":  # asyncpg, not imported here
+            return True
+        link = link.__cause__ or link.__context__
+    return False

@@ -60,7 +60,7 @@ async def serve(settings: Settings) -> int:
 
     from bot import health
     from bot.app import open_app
-    from bot.connect import login
+    from bot.connect import login, wait_for_database
 
     token = settings.discord.token
     assert token is not None
@@ -68,6 +68,15 @@ async def serve(settings: Settings) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    try:
+        reachable = await wait_for_database(settings, stop)
+    except Exception as exc:
+        from bot.errors import DatabaseOpenError
+
+        raise DatabaseOpenError(str(exc)) from exc
+    if not reachable:
+        log.info("stopped")
+        return 0
     async with open_app(settings) as app:
         gateway = health.GatewayState()
         app.bot.add_listener(gateway.up, "on_connect")

@@ -216,15 +216,42 @@ async def test_a_file_that_is_not_a_database_exits_2_naming_it(
     assert "is not a SQLite database file" in log and "carillon.db" in log, log
 
 
-async def test_an_unreachable_postgresql_is_one_line_and_exit_1(
+async def test_a_database_server_that_comes_up_later_is_waited_for(
     emulator: Emulator, tmp_path: Path
 ) -> None:
-    env = environment(emulator, tmp_path)
+    """PostgreSQL not up yet (one compose file, one boot): one line per attempt, no password
+    shown; once it answers (a relay opened later) the bot migrates and connects. Without a
+    test server, SIGTERM during the waiting exits 0."""
+    from sqlalchemy.engine import make_url
+
+    from tests.dbkit import POSTGRES_URL, fresh_database_url
+
+    emulator.timeout = WAIT_S
     port = free_port()
-    env["CARILLON_DATABASE__URL"] = f"postgresql+asyncpg://bot:secret@127.0.0.1:{port}/carillon"
-    process = await carillon("run", env=env)
-    log = await finish(process)
-    assert process.returncode == 1, log
-    assert f"cannot reach the database at 127.0.0.1:{port}/carillon" in log, log
-    assert "connection refused" in log
+    async with contextlib.AsyncExitStack() as stack:
+        if POSTGRES_URL:
+            real = make_url(
+                await stack.enter_async_context(fresh_database_url("postgresql", tmp_path))
+            )
+        else:
+            real = make_url("postgresql+asyncpg://bot:secret@127.0.0.1:5432/carillon")
+        url = real.set(host="127.0.0.1", port=port, password="secret")
+        env = environment(emulator, tmp_path)
+        env["CARILLON_DATABASE__URL"] = url.render_as_string(hide_password=False)
+        process = await carillon("run", env=env)
+        try:
+            seen = await lines_until(process, "cannot reach the database at", count=2)
+            if POSTGRES_URL:
+                await stack.enter_async_context(forwarder(port, real.port or 5432))
+                await emulator.wait_gateway(identifies=1)
+            process.send_signal(signal.SIGTERM)
+            log = "".join(seen) + await finish(process)
+        except BaseException:
+            process.kill()
+            raise
+    assert process.returncode == 0, log
     assert "Traceback" not in log and "secret" not in log
+    attempts = [line for line in log.splitlines() if "cannot reach the database at" in line]
+    assert f"127.0.0.1:{port}: connection refused" in attempts[0] and "(attempt 1)" in attempts[0]
+    if POSTGRES_URL:
+        assert "reached the database at" in log
