@@ -28,7 +28,7 @@ from audio.queue import PlayQueue
 from audio.source import OggOpusSource
 from audio.voice import VoiceConnection, VoiceDirectory, VoiceTarget
 from bot.errors import PermanentPlaybackError, TransientPlaybackError
-from bot.playback import OnBusy, PlaybackOutcome, PlaybackRequest, PlaybackResult, Track
+from bot.plays.port import OnBusy, PlaybackOutcome, PlaybackRequest, PlaybackResult, Track
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +67,7 @@ class GuildPlayer:
         return self._current is not None or bool(self._pending)
 
     async def play(self, request: PlaybackRequest) -> PlaybackResult:
-        """Run a request to its end (see :class:`bot.playback.PlaybackPort`)."""
+        """Run a request to its end (see :class:`bot.plays.port.PlaybackPort`)."""
         job = Job(request, asyncio.get_running_loop().create_future())
         if self._closed:
             return job.result(PlaybackOutcome.STOPPED, "The player is shutting down.")

@@ -14,13 +14,13 @@ from audio.player import GuildPlayer
 from audio.playjob import PlayerStatus
 from audio.source import OggOpusSource
 from audio.voice import DiscordVoiceDirectory, VoiceDirectory
-from bot.playback import PlaybackOutcome, PlaybackRequest, PlaybackResult, Track
+from bot.plays.port import PlaybackOutcome, PlaybackRequest, PlaybackResult, Track
 
 log = logging.getLogger(__name__)
 
 
 class PlayerManager:
-    """Implements :class:`bot.playback.PlaybackPort` over discord.py voice.
+    """Implements :class:`bot.plays.port.PlaybackPort` over discord.py voice.
 
     The composition root owns it (``async with PlayerManager(...) as players``) and forwards the
     client's ``on_voice_state_update`` events to :meth:`on_voice_state_update`, so a kicked or
@@ -61,7 +61,7 @@ class PlayerManager:
         return player
 
     async def play(self, request: PlaybackRequest) -> PlaybackResult:
-        """Play a request to its end; see :class:`bot.playback.PlaybackPort`."""
+        """Play a request to its end; see :class:`bot.plays.port.PlaybackPort`."""
         if self._closed:
             return PlaybackResult(
                 PlaybackOutcome.STOPPED, audio_sent=False, detail="The bot is shutting down."

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from audio.source import OggOpusSource
 from bot.errors import PermanentPlaybackError, TransientPlaybackError
-from bot.playback import PlaybackOutcome, PlaybackRequest, PlaybackResult, PlayMode, Track
+from bot.plays.port import PlaybackOutcome, PlaybackRequest, PlaybackResult, PlayMode, Track
 
 
 @dataclass(frozen=True, slots=True)

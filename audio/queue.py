@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 
-from bot.playback import PlayMode, Track
+from bot.plays.port import PlayMode, Track
 
 
 class PlayQueue:

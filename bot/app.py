@@ -19,17 +19,17 @@ from audio.blobstore import BlobStore
 from audio.ingest import Ingestor
 from audio.limits import MIB, AudioLimits, PlayerSettings
 from audio.players import PlayerManager
-from bot import datadir
-from bot.client import CarillonBot
+from bot.client.bot import CarillonBot
+from bot.client.endpoints import apply_endpoints, make_connector
+from bot.client.notify import DiscordNotifier
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
-from bot.credits import CreditService
-from bot.endpoints import apply_endpoints, make_connector
+from bot.credits.service import CreditService
 from bot.errors import ConfigError, DatabaseOpenError
-from bot.library import LibraryService
-from bot.notify import DiscordNotifier
-from bot.playlists import PlaylistService
-from bot.plays import PlayService
+from bot.library.playlists import PlaylistService
+from bot.library.service import LibraryService
+from bot.ops import datadir
+from bot.plays.service import PlayService
 from bot.preferences import PreferenceService
 from bot.scheduling.timelang import warm_up as warm_up_time_language
 from bot.tasks.handlers import build_handlers

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.credit_rules import BALANCE_LIMIT, MAX_RECHARGE_AMOUNT
+from bot.credits.rules import BALANCE_LIMIT, MAX_RECHARGE_AMOUNT
 from bot.errors import ConfigError
 
 ENV_PREFIX = "CARILLON_"
@@ -159,7 +159,7 @@ _RULES: dict[str, tuple[typing.Callable[[Any], bool], str]] = {
     "scheduler.max_consecutive_failures": (lambda v: v >= 1, "a number >= 1"),
     "scheduler.heartbeat_s": (lambda v: 1 <= v <= 3600, "seconds between 1 and 3600"),
     "scheduler.runner_timeout_s": (lambda v: 3 <= v <= 86_400, "seconds between 3 and 86400"),
-    # Balances and amounts are stored in 32-bit columns (bot.credit_rules.BALANCE_LIMIT).
+    # Balances and amounts are stored in 32-bit columns (bot.credits.rules.BALANCE_LIMIT).
     "credits.starting_balance": _between(0, BALANCE_LIMIT, "credits"),
     "credits.daily_allowance": _between(0, MAX_RECHARGE_AMOUNT, "credits"),
     "credits.max_balance": _between(1, BALANCE_LIMIT, "credits"),

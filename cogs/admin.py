@@ -16,9 +16,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.credit_rules import BALANCE_LIMIT, MAX_RECHARGE_AMOUNT, credits_text
+from bot.credits.rules import BALANCE_LIMIT, MAX_RECHARGE_AMOUNT, credits_text
+from bot.ops.status import StatusService
 from bot.scheduling.timelang import parse_when_async
-from bot.status import StatusService
 from bot.tasks.policy import GuildPolicy, policy_for
 from bot.tasks.service import Actor
 from cogs.access import Access, guild_only

@@ -10,10 +10,10 @@ from collections.abc import Callable
 import discord
 from discord import app_commands
 
-from bot.credit_rules import credits_text
-from bot.credits import RechargeSummary
+from bot.credits.rules import credits_text
+from bot.credits.service import RechargeSummary
+from bot.ops.status import StatusReport, uptime_text
 from bot.preferences import SETTINGS
-from bot.status import StatusReport, uptime_text
 from bot.tasks.model import TaskView
 from bot.tasks.policy import GuildPolicy
 from cogs.render import EMBED_COLOUR, safe, ts, when

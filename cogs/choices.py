@@ -12,8 +12,8 @@ from __future__ import annotations
 import discord
 from discord import app_commands
 
-from bot.library import LibraryService
-from bot.playlists import PlaylistService
+from bot.library.playlists import PlaylistService
+from bot.library.service import LibraryService
 
 MAX_CHOICES = 25  # Discord shows at most 25 suggestions
 
@@ -45,5 +45,5 @@ class LibraryChoices:
 
 
 def _choices(names: list[str]) -> list[app_commands.Choice[str]]:
-    # Names are at most 32 characters (bot.library_model.NAME_MAX), well inside a choice's 100.
+    # Names are at most 32 characters (bot.library.model.NAME_MAX), well inside a choice's 100.
     return [app_commands.Choice(name=name, value=name) for name in names[:MAX_CHOICES]]

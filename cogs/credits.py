@@ -10,8 +10,8 @@ from discord.ext import commands
 
 from bot.bounds import MAX_PAGE_SIZE
 from bot.config import CreditSettings
-from bot.credit_rules import credits_text, play_cost
-from bot.credits import CreditService, LedgerEntry
+from bot.credits.rules import credits_text, play_cost
+from bot.credits.service import CreditService, LedgerEntry
 from cogs.access import Access, guild_only
 from cogs.paging import line_pages, send_pages
 from cogs.render import NONE, safe, ts

@@ -16,9 +16,9 @@ from audio.limits import PlayerSettings
 from audio.players import PlayerManager
 from audio.playjob import PlayerStatus
 from bot.config import AudioSettings
-from bot.credit_rules import credits_text
+from bot.credits.rules import credits_text
 from bot.errors import CarillonError, PermissionDenied, ValidationError
-from bot.plays import Answer, BackgroundPlays, LateFailure, PlayStart
+from bot.plays.service import Answer, BackgroundPlays, LateFailure, PlayStart
 from cogs.access import Access, guild_only
 from cogs.render import EMBED_COLOUR, NONE, safe
 

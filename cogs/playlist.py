@@ -14,11 +14,11 @@ from discord.ext import commands
 
 from bot.config import MAX_DURATION_CEILING_S, Settings
 from bot.errors import PermissionDenied, ValidationError
-from bot.library import MAX_PLAYLIST_ITEMS, LibraryService, PlaylistView
-from bot.library_model import NAME_MAX
-from bot.playback import PlaybackRequest, PlayMode
-from bot.playlists import PlaylistService
-from bot.plays import BackgroundPlays, Payer, playlist_max_duration
+from bot.library.model import NAME_MAX
+from bot.library.playlists import PlaylistService
+from bot.library.service import MAX_PLAYLIST_ITEMS, LibraryService, PlaylistView
+from bot.plays.port import PlaybackRequest, PlayMode
+from bot.plays.service import BackgroundPlays, Payer, playlist_max_duration
 from cogs.access import Access, guild_only
 from cogs.choices import LibraryChoices
 from cogs.confirm import Confirmations

@@ -20,11 +20,11 @@ from discord.ext import commands
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.credit_rules import credits_text, play_cost
-from bot.credits import CreditService
+from bot.credits.rules import credits_text, play_cost
+from bot.credits.service import CreditService
 from bot.errors import ValidationError
-from bot.library import LibraryService
-from bot.playlists import PlaylistService
+from bot.library.playlists import PlaylistService
+from bot.library.service import LibraryService
 from bot.preferences import PreferenceService
 from bot.scheduling.limits import MAX_COUNT, count_problem
 from bot.scheduling.phrases import normalise, parse_duration

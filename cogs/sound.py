@@ -11,11 +11,11 @@ from discord.ext import commands
 
 from bot.config import AudioSettings
 from bot.errors import PermissionDenied, ValidationError
-from bot.library import LibraryService, SoundUsage, SoundView, TaskRef
-from bot.library_model import NAME_MAX
-from bot.playback import PlaybackRequest, PlayMode
-from bot.playlists import PlaylistService
-from bot.plays import BackgroundPlays, Payer
+from bot.library.model import NAME_MAX
+from bot.library.playlists import PlaylistService
+from bot.library.service import LibraryService, SoundUsage, SoundView, TaskRef
+from bot.plays.port import PlaybackRequest, PlayMode
+from bot.plays.service import BackgroundPlays, Payer
 from cogs.access import Access, guild_only
 from cogs.choices import LibraryChoices
 from cogs.confirm import Confirmations

@@ -20,12 +20,12 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.bounds import MAX_PAGE_SIZE
+from bot.client.tree import send_ephemeral
 from bot.errors import CarillonError, NotFoundError
-from bot.library import LibraryService
-from bot.playlists import PlaylistService
+from bot.library.playlists import PlaylistService
+from bot.library.service import LibraryService
 from bot.tasks.model import TaskStatus, TaskType, TaskView
 from bot.tasks.service import SchedulerService
-from bot.tree import send_ephemeral
 from cogs.access import Access, guild_only
 from cogs.paging import line_pages, send_pages
 from cogs.render import (

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from bot.endpoints import apply_endpoints, make_connector, reset_endpoints
+from bot.client.endpoints import apply_endpoints, make_connector, reset_endpoints
 from tests.emulator import Emulator
 from tests.emulator.harness import check_no_leftover_tasks, running_bot
 

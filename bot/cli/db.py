@@ -1,6 +1,6 @@
 """``carillon db upgrade|downgrade|current``: database migrations.
 
-``current`` only looks (see :mod:`bot.dbcheck`): it never creates the SQLite file or its folder.
+``current`` only looks (see :mod:`bot.ops.dbcheck`): it never creates the SQLite file or its folder.
 ``upgrade`` and ``downgrade`` create the database if it is not there yet.
 """
 
@@ -36,7 +36,7 @@ def handle(args: argparse.Namespace) -> int:
 
 def current(settings: Settings) -> int:
     """Print the revision without touching the database; 1 if it cannot be read."""
-    from bot import dbcheck
+    from bot.ops import dbcheck
 
     state = dbcheck.inspect_database(settings)
     head = dbcheck.head_revision()

@@ -13,9 +13,9 @@ import argparse
 import importlib
 from typing import TYPE_CHECKING
 
-from bot.checks import Check, Status, fail, guarded, ok, render, unexpected, warn
 from bot.config import load_settings, token_problem
 from bot.errors import CarillonError
+from bot.ops.checks import Check, Status, fail, guarded, ok, render, unexpected, warn
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -75,7 +75,7 @@ def run_checks(config_path: str | None, *, live: bool = False) -> list[Check]:
 
 
 def _data_dir(settings: Settings) -> Check:
-    from bot import datadir
+    from bot.ops import datadir
 
     state = datadir.inspect(settings.data_dir)
     if state.ok:
@@ -84,7 +84,7 @@ def _data_dir(settings: Settings) -> Check:
 
 
 def _database(settings: Settings, *, data_dir_ok: bool) -> Check:
-    from bot import dbcheck
+    from bot.ops import dbcheck
 
     state = dbcheck.inspect_database(settings)
     if not state.exists and not data_dir_ok and not settings.database.url:
@@ -136,7 +136,7 @@ def _live(settings: Settings) -> list[Check]:
     try:
         import asyncio
 
-        from bot.live_check import live_checks
+        from bot.ops.live_check import live_checks
 
         return asyncio.run(live_checks(settings))
     except Exception as exc:

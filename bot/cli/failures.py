@@ -28,7 +28,7 @@ def _database_where(settings: Settings) -> str:
 
 def explain(exc: BaseException, settings: Settings | None) -> tuple[int, str]:
     """(exit status, one line: what failed and what to do) for an error raised at start-up."""
-    from bot.netcause import describe, is_network_error
+    from bot.ops.netcause import describe, is_network_error
 
     if isinstance(exc, CarillonError):
         return EXIT_USAGE, exc.message
@@ -60,7 +60,7 @@ def explain(exc: BaseException, settings: Settings | None) -> tuple[int, str]:
             )
         return EXIT_OTHER, f"{where} failed: {text}"
     if is_network_error(exc):
-        from bot.connect import api_endpoint
+        from bot.client.connect import api_endpoint
 
         return EXIT_OTHER, f"cannot reach Discord at {api_endpoint()}: {describe(exc)}"
     return EXIT_OTHER, f"start-up failed: {type(exc).__name__}: {text}"

@@ -1,7 +1,7 @@
 """``carillon health``: whether the running bot is connected (the Docker HEALTHCHECK).
 
-It reads what ``carillon run`` reports in ``<data_dir>/health.json`` (see :mod:`bot.health`), so it
-costs no request to Discord and tells about this very process, not only about the network.
+It reads what ``carillon run`` reports in ``<data_dir>/health.json`` (see :mod:`bot.ops.health`),
+so it costs no request to Discord and tells about this very process, not only about the network.
 Exit 0 healthy, 1 not; one line either way.
 """
 
@@ -25,7 +25,7 @@ def handle(args: argparse.Namespace) -> int:
     settings = settings_or_none(args)
     if settings is None:
         return EXIT_USAGE
-    from bot.health import health_path, judge
+    from bot.ops.health import health_path, judge
 
     verdict = judge(health_path(settings.data_dir))
     if not (verdict.healthy and args.quiet):

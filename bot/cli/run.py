@@ -33,9 +33,9 @@ def handle(args: argparse.Namespace) -> int:
     settings = settings_with_token(args)
     if settings is None:
         return EXIT_USAGE
-    from bot import datadir
     from bot.cli.failures import report
-    from bot.logsetup import configure_logging
+    from bot.ops import datadir
+    from bot.ops.logsetup import configure_logging
 
     configure_logging(settings.logging)
     state = datadir.prepare(settings.data_dir)
@@ -58,9 +58,9 @@ def handle(args: argparse.Namespace) -> int:
 async def serve(settings: Settings) -> int:
     import discord
 
-    from bot import health
     from bot.app import open_app
-    from bot.connect import login, wait_for_database
+    from bot.client.connect import login, wait_for_database
+    from bot.ops import health
 
     token = settings.discord.token
     assert token is not None

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from audio.ingest import IngestedSound, Ingestor
     from bot.config import Settings
     from bot.errors import CarillonError
-    from bot.library import LibraryService
+    from bot.library.service import LibraryService
 
 EXIT_REJECTED = 1  # the run completed, but some files were not imported
 
@@ -184,7 +184,7 @@ async def _import(
     from audio.ingest import Ingestor
     from bot.app import blob_root, ingest_limits, open_engine
     from bot.clock import SystemClock
-    from bot.library import LibraryService
+    from bot.library.service import LibraryService
     from storage.engine import create_session_factory
     from storage.uow import UnitOfWorkFactory
 
@@ -226,7 +226,7 @@ async def import_files(
 ) -> ImportSummary:
     """Import ``files`` one by one; one file's failure never stops the others."""
     from bot.errors import CarillonError
-    from bot.library import DuplicateSound
+    from bot.library.service import DuplicateSound
 
     summary = ImportSummary()
     bar = ProgressBar(progress, len(files))

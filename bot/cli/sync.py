@@ -60,7 +60,7 @@ async def sync(settings: Settings, guild_ids: list[int]) -> int:
     import discord
 
     from bot.app import open_app
-    from bot.connect import login
+    from bot.client.connect import login
 
     assert settings.discord.token is not None
     async with open_app(settings) as app:

@@ -2,7 +2,7 @@
 
 A handler returns a :class:`HandlerResult` or raises: :class:`TransientPlaybackError` (the runner
 retries inside the lateness allowance) or any other :class:`CarillonError` (a permanent failure
-with a message for the owner).  Plays are paid through :class:`bot.plays.PlayService`, the
+with a message for the owner).  Plays are paid through :class:`bot.plays.service.PlayService`, the
 same use case as the play-now commands.  Work that must land in the same transaction as the
 run's success (a credit recharge) is returned as ``apply`` and run by the runner inside that
 transaction, so a crash or a retry can never credit twice.
@@ -17,9 +17,9 @@ from datetime import datetime
 from typing import Protocol
 
 from bot.config import Settings
-from bot.credits import CreditService
-from bot.playback import OnBusy, PlaybackOutcome, PlaybackRequest, PlayMode, Track
-from bot.plays import Payer, PlayService
+from bot.credits.service import CreditService
+from bot.plays.port import OnBusy, PlaybackOutcome, PlaybackRequest, PlayMode, Track
+from bot.plays.service import Payer, PlayService
 from bot.tasks.model import TaskView
 from bot.tasks.params import validate_parameters
 from bot.tasks.policy import policy_for

@@ -11,9 +11,9 @@ from typing import Any
 
 from bot.bounds import number_text
 from bot.config import LimitSettings
-from bot.credit_rules import check_recharge_amount
+from bot.credits.rules import check_recharge_amount
 from bot.errors import NotFoundError, ValidationError
-from bot.playback import PlayMode
+from bot.plays.port import PlayMode
 from storage.columns import BIGINT_MAX, INTEGER_MAX
 from storage.enums import TaskType
 from storage.uow import UnitOfWork

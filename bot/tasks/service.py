@@ -18,7 +18,7 @@ from bot.bounds import check_page, number_text
 from bot.clock import Clock
 from bot.config import Settings
 from bot.errors import NotFoundError, PermissionDenied, ValidationError
-from bot.playback import PlaybackPort
+from bot.plays.port import PlaybackPort
 from bot.scheduling.describe import describe, dst_warnings
 from bot.scheduling.recurrence import Recurrence
 from bot.tasks.execution import Notifier

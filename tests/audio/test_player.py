@@ -20,7 +20,7 @@ from audio.limits import PlayerSettings
 from audio.players import PlayerManager
 from audio.playjob import after_callback
 from bot.errors import PermanentPlaybackError, TransientPlaybackError
-from bot.playback import (
+from bot.plays.port import (
     OnBusy,
     PlaybackOutcome,
     PlaybackPort,

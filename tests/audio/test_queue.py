@@ -7,7 +7,7 @@ import random
 import pytest
 
 from audio.queue import PlayQueue
-from bot.playback import PlayMode, Track
+from bot.plays.port import PlayMode, Track
 
 A, B, C, D = (Track(i, name, f"{i:064x}", 10.0) for i, name in enumerate("abcd", start=1))
 TRACKS = [A, B, C]

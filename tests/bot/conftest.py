@@ -13,8 +13,8 @@ from audio.blobstore import BlobStore
 from audio.ingest import Ingestor
 from audio.limits import AudioLimits
 from bot.config import Settings
-from bot.library import LibraryService
-from bot.playlists import PlaylistService
+from bot.library.playlists import PlaylistService
+from bot.library.service import LibraryService
 from storage import migrate
 from storage.engine import create_engine, create_session_factory
 from storage.uow import UnitOfWorkFactory

@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from audio.ingest import IngestedSound, Ingestor
-from bot.library import LibraryService, SoundView
+from bot.library.service import LibraryService, SoundView
 from bot.tasks.service import Actor
 from storage.models import Blob, PlaylistItem
 from storage.uow import UnitOfWorkFactory

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.config import Settings
-from bot.credits import CreditService
-from bot.playback import PlaybackOutcome, PlaybackRequest, PlaybackResult
-from bot.plays import PlayService
+from bot.credits.service import CreditService
+from bot.plays.port import PlaybackOutcome, PlaybackRequest, PlaybackResult
+from bot.plays.service import PlayService
 from bot.scheduling.recurrence import Recurrence
 from bot.tasks.handlers import build_handlers
 from bot.tasks.model import recurrence_fields

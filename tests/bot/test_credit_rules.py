@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.credit_rules import (
+from bot.credits.rules import (
     BALANCE_LIMIT,
     charged_balance,
     check_grant_amount,

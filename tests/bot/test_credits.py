@@ -12,9 +12,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot import credit_rules
 from bot.config import CreditSettings
-from bot.credits import CreditService, LedgerEntry, RechargeSummary
+from bot.credits import rules as credit_rules
+from bot.credits.service import CreditService, LedgerEntry, RechargeSummary
 from bot.errors import InsufficientCredits, ValidationError
 from storage.enums import LedgerReason, RunOutcome, TaskStatus, TaskType
 from storage.models import ScheduledTask, TaskRun

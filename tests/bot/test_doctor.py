@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from bot import dbcheck
-from bot.checks import Status, fail, ok, render, warn
 from bot.cli import main
-from bot.live_check import ALL_PERMISSIONS, INVITE_PERMISSIONS, guild_permissions, invite_url
+from bot.ops import dbcheck
+from bot.ops.checks import Status, fail, ok, render, warn
+from bot.ops.live_check import ALL_PERMISSIONS, INVITE_PERMISSIONS, guild_permissions, invite_url
 from tests.dbkit import fresh_database_url
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -407,7 +407,7 @@ def test_a_check_that_raises_is_one_failed_line(
     def explode(path: Path) -> None:
         raise RuntimeError("the disk caught fire\nsecond line")
 
-    monkeypatch.setattr("bot.datadir.inspect", explode)
+    monkeypatch.setattr("bot.ops.datadir.inspect", explode)
     monkeypatch.setattr(dbcheck, "inspect_database", lambda settings: 1 / 0)
     status, out = doctor(capsys)
     assert status == 1
@@ -488,7 +488,7 @@ def test_doctor_and_db_modules_import_lightly() -> None:
         "import bot.cli.doctor, bot.cli.db\n"
         "heavy = ('sqlalchemy', 'alembic', 'aiohttp', 'discord', 'av', 'storage.engine',"
         " 'storage.migrate', 'storage.models', 'bot.app',"
-        " 'bot.live_check', 'bot.dbcheck')\n"
+        " 'bot.ops.live_check', 'bot.ops.dbcheck')\n"
         "print(sorted(m for m in heavy if m in sys.modules))\n"
     )
     result = subprocess.run(
@@ -499,7 +499,7 @@ def test_doctor_and_db_modules_import_lightly() -> None:
 
 
 def test_retry_after_prefers_the_body_then_the_header() -> None:
-    from bot.live_check import _retry_after
+    from bot.ops.live_check import _retry_after
 
     assert _retry_after({"retry_after": 0.25}, "1") == 0.25
     assert _retry_after({"message": "slow down"}, "2") == 2.0

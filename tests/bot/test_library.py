@@ -10,14 +10,14 @@ from audio.blobstore import BlobStore
 from audio.ingest import Ingestor
 from bot.config import AudioSettings, Settings
 from bot.errors import NotFoundError, PermissionDenied, ValidationError
-from bot.library import (
+from bot.library.model import free_name, name_from_text
+from bot.library.playlists import PlaylistService
+from bot.library.service import (
     DuplicateSound,
     LibraryService,
     TaskRef,
 )
-from bot.library_model import free_name, name_from_text
-from bot.playback import Track
-from bot.playlists import PlaylistService
+from bot.plays.port import Track
 from bot.tasks.service import Actor
 from storage.enums import RecurrenceType, TaskStatus, TaskType
 from storage.models import ScheduledTask

@@ -8,7 +8,7 @@ import logging
 import pytest
 
 from bot.config import LoggingSettings
-from bot.logsetup import configure_logging
+from bot.ops.logsetup import configure_logging
 
 
 @pytest.fixture(autouse=True)

@@ -14,11 +14,11 @@ from typing import Any
 import pytest
 
 from bot.config import LimitSettings, Settings, load_settings
-from bot.credit_rules import BALANCE_LIMIT, MAX_RECHARGE_AMOUNT, check_recharge_amount
-from bot.credits import CreditService
+from bot.credits.rules import BALANCE_LIMIT, MAX_RECHARGE_AMOUNT, check_recharge_amount
+from bot.credits.service import CreditService
 from bot.errors import ConfigError, NotFoundError, ValidationError
-from bot.playback import PlayMode
-from bot.plays import playlist_max_duration
+from bot.plays.port import PlayMode
+from bot.plays.service import playlist_max_duration
 from bot.preferences import SETTINGS, PreferenceService
 from bot.scheduling.limits import MAX_COUNT
 from bot.scheduling.recurrence import Recurrence

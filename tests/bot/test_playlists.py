@@ -7,12 +7,12 @@ import random
 import pytest
 
 from bot.errors import NotFoundError, PermissionDenied, ValidationError
-from bot.library import (
+from bot.library.playlists import PlaylistService
+from bot.library.service import (
     MAX_PLAYLIST_ITEMS,
     LibraryService,
     SoundView,
 )
-from bot.playlists import PlaylistService
 from bot.tasks.service import Actor
 from storage.models import Sound
 from storage.uow import UnitOfWorkFactory

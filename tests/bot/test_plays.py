@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 import pytest
 
 from bot.config import CreditSettings, LimitSettings
-from bot.credits import CreditService
+from bot.credits.service import CreditService
 from bot.errors import CarillonError, InsufficientCredits, PermanentPlaybackError, ValidationError
-from bot.playback import PlaybackOutcome, PlaybackRequest, PlaybackResult, PlayMode, Track
-from bot.plays import (
+from bot.plays.port import PlaybackOutcome, PlaybackRequest, PlaybackResult, PlayMode, Track
+from bot.plays.service import (
     BackgroundPlays,
     Payer,
     PlayService,

@@ -13,13 +13,13 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot import health
 from bot.cli.failures import explain
+from bot.client.connect import Backoff
 from bot.config import Settings
-from bot.connect import Backoff
 from bot.errors import ConfigError, DatabaseOpenError
-from bot.logsetup import NetworkTracebackFilter
-from bot.netcause import describe, is_network_error
+from bot.ops import health
+from bot.ops.logsetup import NetworkTracebackFilter
+from bot.ops.netcause import describe, is_network_error
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
+from bot.ops.status import StatusService, uptime_text
 from bot.scheduling.recurrence import Recurrence
-from bot.status import StatusService, uptime_text
 from bot.tasks.runner import CatchUpReport
 from bot.tasks.service import SYSTEM, Actor
 from storage.enums import TaskStatus, TaskType

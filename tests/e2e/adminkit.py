@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from bot.app import App
-from bot.library_model import SoundView
+from bot.library.model import SoundView
 from bot.scheduling.recurrence import Recurrence
 from bot.scheduling.timelang import parse_when
 from bot.tasks.claiming import Claim

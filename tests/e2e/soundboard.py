@@ -10,7 +10,7 @@ from typing import TypeVar
 import pytest
 
 from bot.app import App
-from bot.library import SoundView
+from bot.library.service import SoundView
 from tests.audio.tones import tone_bytes
 from tests.conftest import running_carillon
 from tests.emulator import Emulator, Reply

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from bot.app import App
-from bot.credit_rules import BALANCE_LIMIT
+from bot.credits.rules import BALANCE_LIMIT
 from bot.scheduling.timelang import parse_when
 from bot.tasks.service import Actor
 from cogs.access import OWNER_ONLY

@@ -1,4 +1,4 @@
-"""The one error handler (bot.tree.CarillonTree): failures reach only the person who caused them."""
+"""The one error handler (bot.client.tree.CarillonTree): failures reach only whoever caused them."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import pytest
 from discord import app_commands
 from discord.ext import commands
 
-from bot.endpoints import apply_endpoints, make_connector, reset_endpoints
+from bot.client.endpoints import apply_endpoints, make_connector, reset_endpoints
+from bot.client.tree import CarillonTree
 from bot.errors import ValidationError
-from bot.tree import CarillonTree
 from tests.emulator import Emulator
 from tests.emulator.harness import running_bot
 

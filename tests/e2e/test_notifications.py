@@ -115,7 +115,7 @@ async def test_nobody_reachable_is_logged_not_raised(
     task = await play_task(app, emu, "alice", sound)
     await app.library.delete_sound(emu.guild.id, "chime", Actor(emu.users["alice"].id))
 
-    with caplog.at_level(logging.WARNING, logger="bot.notify"):
+    with caplog.at_level(logging.WARNING, logger="bot.client.notify"):
         await run_now(app, task)
 
     stored = await app.scheduler.get_task(emu.guild.id, task.id, ADMIN)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from bot.app import App
-from bot.library_model import SoundView
+from bot.library.model import SoundView
 from bot.scheduling.limits import MAX_COUNT
 from bot.tasks.service import Actor
 from tests.audio.tones import tone_bytes

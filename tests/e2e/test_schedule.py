@@ -8,7 +8,7 @@ import re
 import pytest
 
 from bot.app import App
-from bot.library_model import PlaylistView, SoundView
+from bot.library.model import PlaylistView, SoundView
 from bot.tasks.model import TaskStatus
 from bot.tasks.service import Actor
 from tests.audio.tones import tone_bytes

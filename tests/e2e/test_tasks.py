@@ -10,7 +10,7 @@ import pytest
 
 from bot import cli
 from bot.app import App
-from bot.library_model import SoundView
+from bot.library.model import SoundView
 from bot.scheduling.timelang import parse_when
 from bot.tasks.model import TaskStatus, TaskType, TaskView
 from bot.tasks.service import Actor

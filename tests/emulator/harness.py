@@ -28,7 +28,7 @@ async def running_bot(
     """Start ``bot`` with the emulator's token, wait for READY, sync commands; on exit close it and
     check that no task and no connection to the emulator is left behind.
 
-    The caller must already have pointed discord.py at ``emu`` (``bot.endpoints``), as the
+    The caller must already have pointed discord.py at ``emu`` (``bot.client.endpoints``), as the
     composition root does.
     """
     loop = asyncio.get_running_loop()

@@ -1,6 +1,6 @@
 """``carillon doctor --live``: ask Discord (or the configured endpoint) what ``run`` would find.
 
-Three checks, each one or more :class:`~bot.checks.Check` lines:
+Three checks, each one or more :class:`~bot.ops.checks.Check` lines:
 
 * the token: ``GET /users/@me`` (the bot's name and id, or that Discord refused the token);
 * the gateway: ``GET /gateway/bot``, then the websocket ``run`` would open must send HELLO
@@ -10,8 +10,9 @@ Three checks, each one or more :class:`~bot.checks.Check` lines:
   guild-wide View Channels, Send Messages, Connect and Speak.
 
 It uses the same endpoints and CA file as the bot (``discord.api_base_url``, ``gateway_url``,
-``ca_file``; see :mod:`bot.endpoints`), one aiohttp session, a timeout on every request and one
-retry after a 429. A failure is a line naming the endpoint and the likely cause, never a traceback.
+``ca_file``; see :mod:`bot.client.endpoints`), one aiohttp session, a timeout on every request
+and one retry after a 429. A failure is a line naming the endpoint and the likely cause, never a
+traceback.
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ import ssl
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from bot.checks import Check, fail, guarded_async, ok, unexpected, warn
 from bot.config import DiscordSettings, Settings
+from bot.ops.checks import Check, fail, guarded_async, ok, unexpected, warn
 
 if TYPE_CHECKING:
     import aiohttp
@@ -126,7 +127,7 @@ class Api:
     async def get(self, path: str) -> Answer:
         import aiohttp
 
-        from bot.netcause import describe
+        from bot.ops.netcause import describe
 
         for attempt in (1, 2):
             try:
@@ -187,7 +188,7 @@ async def live_checks(settings: Settings) -> list[Check]:
     """The live checks, in order; the settings must hold a well-formed token."""
     import aiohttp
 
-    from bot.endpoints import DEFAULT_API_BASE_URL, make_ssl_context
+    from bot.client.endpoints import DEFAULT_API_BASE_URL, make_ssl_context
 
     discord_settings = settings.discord
     token = discord_settings.token
@@ -252,8 +253,8 @@ async def _gateway(api: Api, session: aiohttp.ClientSession, configured: str | N
     import aiohttp
     import yarl
 
-    from bot.endpoints import DEFAULT_GATEWAY_URL
-    from bot.netcause import describe
+    from bot.client.endpoints import DEFAULT_GATEWAY_URL
+    from bot.ops.netcause import describe
 
     name = "Discord gateway"
     try:

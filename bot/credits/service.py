@@ -1,7 +1,7 @@
 """The credit economy's use cases: balance, history, charge, refund, grant, set and recharge.
 
 Every method takes plain IDs, opens one unit of work and commits once.  The arithmetic is in
-:mod:`bot.credit_rules`; the repository applies it atomically (a conditional ``UPDATE … RETURNING``
+:mod:`bot.credits.rules`; the repository applies it atomically (a conditional ``UPDATE … RETURNING``
 for charges, compare-and-set for the rest) with a ledger row in the same transaction, so the ledger
 of every account always sums to its balance.
 
@@ -16,10 +16,10 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot import credit_rules
 from bot.bounds import check_page
 from bot.clock import Clock
 from bot.config import CreditSettings
+from bot.credits import rules as credit_rules
 from bot.errors import InsufficientCredits
 from storage.enums import LedgerReason
 from storage.models import CreditLedgerEntry

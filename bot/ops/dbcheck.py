@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.checks import Check, fail, ok, one_line, warn
 from bot.config import Settings
+from bot.ops.checks import Check, fail, ok, one_line, warn
 
 NAME = "database"
 CONNECT_TIMEOUT_S = 10.0

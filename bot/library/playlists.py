@@ -11,8 +11,7 @@ from collections.abc import Callable
 
 from bot.clock import Clock
 from bot.errors import NotFoundError, ValidationError
-from bot.library import check_may_change, page_bounds, sound_by_name
-from bot.library_model import (
+from bot.library.model import (
     MAX_PLAYLIST_ITEMS,
     PlaylistSummary,
     PlaylistView,
@@ -24,6 +23,7 @@ from bot.library_model import (
     quoted,
     sound_view,
 )
+from bot.library.service import check_may_change, page_bounds, sound_by_name
 from bot.tasks.service import Actor
 from storage.models import Playlist
 from storage.repositories.library import LibraryConflict, name_key

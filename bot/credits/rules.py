@@ -1,7 +1,7 @@
 """The credit rules as pure functions: balances in, balances (or a domain error) out.
 
-No clock, no database: :class:`bot.credits.CreditService` applies these through the repository's
-compare-and-set, so the arithmetic lives here once and is tested with tables.
+No clock, no database: :class:`bot.credits.service.CreditService` applies these through the
+repository's compare-and-set, so the arithmetic lives here once and is tested with tables.
 """
 
 from __future__ import annotations

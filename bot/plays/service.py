@@ -16,11 +16,11 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from bot import credit_rules
 from bot.config import CreditSettings, LimitSettings
-from bot.credits import CreditService
+from bot.credits import rules as credit_rules
+from bot.credits.service import CreditService
 from bot.errors import CarillonError, InsufficientCredits, PlaybackError
-from bot.playback import (
+from bot.plays.port import (
     PlaybackOutcome,
     PlaybackPort,
     PlaybackRequest,
@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 
 
 class PlayCounter(Protocol):
-    """Counts plays per sound (``bot.library.LibraryService.record_plays``)."""
+    """Counts plays per sound (``bot.library.service.LibraryService.record_plays``)."""
 
     async def record_plays(self, sound_ids: Iterable[int]) -> None: ...
 

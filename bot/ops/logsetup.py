@@ -39,7 +39,7 @@ class NetworkTracebackFilter(logging.Filter):
         exc = record.exc_info[1] if record.exc_info else None
         if exc is None or record.levelno <= logging.DEBUG:
             return True
-        from bot.netcause import describe, is_network_error
+        from bot.ops.netcause import describe, is_network_error
 
         if not is_network_error(exc):
             return True

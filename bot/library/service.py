@@ -1,4 +1,4 @@
-"""The library service: every use case on a server's sounds (playlists: :mod:`bot.playlists`).
+"""The library service: every use case on a server's sounds (playlists: :mod:`.playlists`).
 
 Takes plain IDs and names as users type them, returns frozen views (never ORM rows), and raises
 :class:`ValidationError`, :class:`NotFoundError` or :class:`PermissionDenied` with a message for
@@ -21,7 +21,7 @@ from bot.bounds import MAX_OFFSET, MAX_PAGE_SIZE
 from bot.clock import Clock
 from bot.config import Settings
 from bot.errors import NotFoundError, PermissionDenied, ValidationError
-from bot.library_model import (
+from bot.library.model import (
     MAX_PLAYLIST_ITEMS,
     DuplicateSound,
     PlaylistSummary,
@@ -36,7 +36,7 @@ from bot.library_model import (
     quoted,
     sound_view,
 )
-from bot.playback import Track
+from bot.plays.port import Track
 from bot.tasks.service import Actor
 from storage.models import Blob, Sound
 from storage.repositories.library import LibraryConflict, name_key

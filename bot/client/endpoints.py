@@ -16,7 +16,7 @@ The first two are process-wide (class attributes), which is fine for one bot per
 
 How the composition root uses it::
 
-    from bot.endpoints import apply_endpoints, make_connector
+    from bot.client.endpoints import apply_endpoints, make_connector
 
     async def open_app(settings):          # inside the running event loop
         d = settings.discord

@@ -14,7 +14,7 @@ import aiohttp
 import discord
 from discord.ext import commands
 
-from bot.tree import CarillonTree
+from bot.client.tree import CarillonTree
 
 log = logging.getLogger(__name__)
 

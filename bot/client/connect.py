@@ -21,8 +21,8 @@ import discord
 from discord.http import Route
 from discord.utils import MISSING
 
-from bot.endpoints import make_connector
-from bot.netcause import describe, is_network_error
+from bot.client.endpoints import make_connector
+from bot.ops.netcause import describe, is_network_error
 
 if TYPE_CHECKING:
     from bot.config import Settings
