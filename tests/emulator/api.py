@@ -23,6 +23,7 @@ from .audio import ReceivedAudio
 from .faults import Faults
 from .gateway import Gateway
 from .interactions import CommandRefused, InteractionRecord, Reply
+from .oauth import OAuth2
 from .rest import RequestRecord
 from .server import EmulatorServer
 from .state import (
@@ -73,6 +74,7 @@ class Emulator:
         self.server = EmulatorServer(
             world, owner, self.token, tls=tls, response_deadline=response_deadline
         )
+        self.server.oauth.names = self.users  # so tests can sign in by name
 
     # --- lifecycle and endpoints --------------------------------------------------------------
 
@@ -119,8 +121,17 @@ class Emulator:
         return self.server.voice
 
     @property
+    def oauth(self) -> OAuth2:
+        """Discord's OAuth2 for a web app's "Sign in with Discord": ``client_id`` and
+        ``client_secret`` (this application's), ``redirect_uris`` (set them), ``authorize_url``,
+        ``sign_in(user)``, ``auto_approve``, ``advance(seconds)``, ``revoke_all(user)``,
+        ``issue_token(user)``, and the ``exchanges`` and ``consents`` made. See oauth.py."""
+        return self.server.oauth
+
+    @property
     def requests(self) -> list[RequestRecord]:
-        """Every REST request the bot made, in order."""
+        """Every REST request made, in order: the bot's (``auth == "bot"``) and, if a web app
+        signs people in, its OAuth2 calls (``"client"``) and bearer calls (``"bearer"``)."""
         return self.server.rest.requests
 
     @property
@@ -291,6 +302,24 @@ class Emulator:
             return Reply(record, original)
 
         return await self.wait_for(answered, f"the bot to answer {what}")
+
+    def remove_member(self, user: UserRef, guild: Guild | None = None) -> None:
+        """``user`` leaves (or is kicked from) the guild. The bot, without the members intent,
+        gets no event; voice is left first, as Discord does (VOICE_STATE_UPDATE)."""
+        who, where = self.user(user), guild or self.guild
+        if who.id in where.voice_states:
+            self.user_leaves_voice(who, where)
+        del where.members[who.id]
+        self.world.changed.notify()
+
+    def set_member_roles(
+        self, user: UserRef, roles: Sequence[str], guild: Guild | None = None
+    ) -> None:
+        """Replace ``user``'s roles (keys of ``emu.roles``), e.g. ``[]`` to take Manage Server
+        away from ``admin``. No gateway event: the bot has no members intent."""
+        member = (guild or self.guild).members[self.user(user).id]
+        member.role_ids = [self.roles[r].id for r in roles]
+        self.world.changed.notify()
 
     def set_role_permissions(self, role: str, permissions: int) -> None:
         """Change a role's permissions ("everyone", "bot", "admins") and tell the bot, as Discord

@@ -1,15 +1,18 @@
 """The REST API: identity, gateway discovery, command sync, channel and DM messages, the CDN.
 
-Interaction callbacks and webhook follow-ups live in ``webhooks.py``.
+The bot token opens every route; an OAuth2 bearer token only those in ``oauth.BEARER_RULES``
+(``/users/@me``, ``/users/@me/guilds``, ...), as its scopes allow: elsewhere Discord's 401.
+Interaction callbacks and webhook follow-ups live in ``webhooks.py``, OAuth2 in ``oauth.py``.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import BodyPartReader, web
 
@@ -17,7 +20,16 @@ from . import payloads
 from .faults import Faults
 from .state import Attachment, Channel, Guild, Message, User, World
 
+if TYPE_CHECKING:
+    from .oauth import Grant, OAuth2
+
 API = r"/api/{version:v\d+}"
+_API_PREFIX = re.compile(r"^/api(?:/v\d+)?(?=/|$)")
+# Where the middleware leaves a bearer token's grant for the handler. aiohttp >= 3.13 wants a
+# typed key for request storage (it warns on strings); older versions have only strings.
+OAUTH_GRANT: Any = (
+    web.RequestKey("oauth_grant", object) if hasattr(web, "RequestKey") else "oauth_grant"
+)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -39,6 +51,7 @@ class RequestRecord:
     path: str
     status: int
     body: Any
+    auth: str = "bot"  # "bot", "bearer", "client" (OAuth2 token endpoints), "none" or "invalid"
 
 
 Files = list[tuple[str, bytes, str]]
@@ -100,11 +113,14 @@ def _bucket(request: web.Request) -> str:
 class RestApi:
     """Routes under ``/api/v10``; every response carries rate-limit headers."""
 
-    def __init__(self, world: World, faults: Faults, token: str, owner: User) -> None:
+    def __init__(
+        self, world: World, faults: Faults, token: str, owner: User, oauth: OAuth2 | None = None
+    ) -> None:
         self.world = world
         self.faults = faults
         self.token = token
         self.owner = owner
+        self.oauth = oauth
         self.gateway_url = ""
         self.requests: list[RequestRecord] = []
 
@@ -141,12 +157,12 @@ class RestApi:
     async def _middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         if not request.path.startswith("/api/"):
             return await handler(request)
-        path = request.path.split("/", 3)[3] if request.path.count("/") >= 3 else ""
-        path = "/" + path
+        match = _API_PREFIX.match(request.path)
+        path = (request.path[match.end() :] if match else request.path) or "/"
         response: web.StreamResponse | None = self.faults.take_http(request.method, path)
+        auth = self._authenticate(request, path)
         if response is None:
-            needs_auth = not path.startswith(("/interactions/", "/webhooks/"))
-            if needs_auth and request.headers.get("Authorization") != f"Bot {self.token}":
+            if auth == "invalid":
                 response = error(401, 0, "401: Unauthorized")
             else:
                 try:
@@ -167,12 +183,37 @@ class RestApi:
                 }
             )
         body = getattr(response, "text", None) if isinstance(response, web.Response) else None
-        self.requests.append(RequestRecord(request.method, path, response.status, body))
+        self.requests.append(RequestRecord(request.method, path, response.status, body, auth))
         return response
+
+    def _authenticate(self, request: web.Request, path: str) -> str:
+        """How the request authenticates ("invalid" means Discord's 401). A bearer token's
+        grant is left in ``request[OAUTH_GRANT]`` for the handler."""
+        header = request.headers.get("Authorization", "")
+        if path.startswith(("/interactions/", "/webhooks/")):
+            return "none"  # the interaction token in the path is the credential
+        oauth = self.oauth
+        if oauth is not None and oauth.is_token_endpoint(path):
+            return "client"  # the client id and secret are checked by the endpoint
+        if header == f"Bot {self.token}":
+            return "bot" if oauth is None or oauth.bot_allowed(request.method, path) else "invalid"
+        if oauth is not None and header.startswith("Bearer "):
+            grant = oauth.bearer(request.method, path, header.removeprefix("Bearer "))
+            if grant is not None:
+                request[OAUTH_GRANT] = grant
+                return "bearer"
+        return "invalid"
+
+    def _grant(self, request: web.Request) -> Grant | None:
+        grant: Grant | None = request.get(OAUTH_GRANT)
+        return grant
 
     # --- identity and discovery ---------------------------------------------------------------
 
     async def get_me(self, request: web.Request) -> web.Response:
+        grant = self._grant(request)
+        if grant is not None and self.oauth is not None:
+            return json_response(self.oauth.user_payload(grant))
         return json_response(payloads.client_user(self.world.bot))
 
     async def get_user(self, request: web.Request) -> web.Response:
@@ -229,8 +270,10 @@ class RestApi:
         return json_response(payloads.member(member))
 
     async def list_my_guilds(self, request: web.Request) -> web.Response:
-        """The bot's servers as partial guilds, by id, paged like Discord (``before``/``after``,
-        ``limit`` 1-200, default 200). ``permissions`` is the bot's guild-level total."""
+        """The caller's servers as partial guilds, by id, paged like Discord (``before``/``after``,
+        ``limit`` 1-200, default 200; ``with_counts``). The caller is the bot, or with a bearer
+        token (``guilds`` scope) its user. ``permissions`` is the caller's guild-level total, as
+        the world is now."""
         try:
             limit = int(request.query.get("limit", "200"))
             after = int(request.query.get("after", "0"))
@@ -239,28 +282,31 @@ class RestApi:
             return error(400, 50035, "Invalid Form Body")
         if not 1 <= limit <= 200:
             return error(400, 50035, "Invalid Form Body")
-        bot = self.world.bot
+        grant = self._grant(request)
+        caller = grant.user if grant is not None else self.world.bot
+        counts = request.query.get("with_counts") in ("true", "True", "1")
         mine = sorted(
-            (g for g in self.world.guilds.values() if bot.id in g.members), key=lambda g: g.id
+            (g for g in self.world.guilds.values() if caller.id in g.members), key=lambda g: g.id
         )
         if before is not None:
             mine = [g for g in mine if g.id < before][-limit:]
         else:
             mine = [g for g in mine if g.id > after][:limit]
-        return json_response(
-            [
-                {
-                    "id": str(g.id),
-                    "name": g.name,
-                    "icon": None,
-                    "banner": None,
-                    "owner": g.owner_id == bot.id,
-                    "permissions": str(self.world.permissions(g, bot.id)),
-                    "features": [],
-                }
-                for g in mine
-            ]
-        )
+        found = []
+        for g in mine:
+            data: dict[str, Any] = {
+                "id": str(g.id),
+                "name": g.name,
+                "icon": None,
+                "banner": None,
+                "owner": g.owner_id == caller.id,
+                "permissions": str(self.world.permissions(g, caller.id)),
+                "features": [],
+            }
+            if counts:
+                data.update(approximate_member_count=len(g.members), approximate_presence_count=0)
+            found.append(data)
+        return json_response(found)
 
     def _visible_guild(self, request: web.Request) -> Guild | web.Response:
         """The guild in the path if the bot is in it; else Discord's 404 or 403."""

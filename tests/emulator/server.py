@@ -15,6 +15,7 @@ from aiohttp.web_protocol import RequestHandler
 
 from .faults import Faults
 from .gateway import Gateway
+from .oauth import OAuth2
 from .rest import RestApi
 from .state import User, World
 from .voice import VoiceServer
@@ -32,7 +33,8 @@ class EmulatorServer:
         self.tls = tls
         self.faults = Faults()
         self.book = InteractionBook()
-        self.rest = RestApi(world, self.faults, token, owner)
+        self.oauth = OAuth2(world, owner)
+        self.rest = RestApi(world, self.faults, token, owner, self.oauth)
         self.webhooks = WebhookApi(world, self.book, response_deadline)
         self.gateway = Gateway(world, token)
         self.voice = VoiceServer(world, self.gateway, self.faults)
@@ -64,6 +66,7 @@ class EmulatorServer:
     async def start(self) -> None:
         app = web.Application()
         self.rest.install(app)
+        self.oauth.install(app)
         self.webhooks.install(app)
         self.gateway.install(app)
         self.voice.install(app)
@@ -88,6 +91,7 @@ class EmulatorServer:
         await self.voice.start()
         base = f"{self.http_scheme}://{HOST}:{self.port}"
         self.world.cdn_base = base + "/cdn"
+        self.oauth.base_url = base
         self.rest.gateway_url = self.gateway.url = self.gateway_url
         self.voice.endpoint = f"{HOST}:{self.port}"
 
