@@ -75,12 +75,32 @@ LATER_NOT_ON_B = "a burst due after the takeover not run exactly once, by b"
 TERM_EXIT = "clean stop (SIGTERM) of b did not exit 0"
 
 
+TRIES = 3  # scenarios a very loaded machine stretched past B2 are run again, never passed
+
+
 @pytest.mark.parametrize("backend", BACKENDS)
 async def test_a_survivor_takes_over_a_dead_runners_claims_once_and_in_time(
     backend: str, tmp_path: Path
 ) -> None:
     seed = int(os.environ.get("FAULTS_SEED") or time.time_ns() % 1_000_000)
-    print(f"fault test seed {seed} (replay with FAULTS_SEED={seed})")
+    unexercised: list[str] = []
+    for attempt in range(TRIES):
+        folder = tmp_path / f"try{attempt}"
+        folder.mkdir()
+        print(f"fault test seed {seed + attempt} (replay with FAULTS_SEED={seed + attempt})")
+        missing = await _scenario(backend, folder, seed + attempt)
+        if missing is None:
+            return
+        unexercised.append(missing)
+    pytest.fail(
+        f"not exercised in {TRIES} tries (a harness problem):\n" + "\n".join(unexercised),
+        pytrace=False,
+    )
+
+
+async def _scenario(backend: str, tmp_path: Path, seed: int) -> str | None:
+    """One kill-and-take-over scenario: fails the test on any violation; returns what the
+    scenario did not get to exercise (the machine too slow for its timeline), else None."""
     rng = random.Random(seed)
     origin = utcnow()
     events: list[str] = []
@@ -292,11 +312,12 @@ async def test_a_survivor_takes_over_a_dead_runners_claims_once_and_in_time(
         + f"\n{a.life.describe(origin)}\n{b.life.describe(origin)}"
     )
     print(report)
-    if v or missing:
+    if v:
         pytest.fail(
             f"{report}\n"
-            + (f"violations:\n{v.render()}\n" if v else "")
+            + f"violations:\n{v.render()}\n"
             + (f"not exercised (a harness problem): {missing}\n" if missing else "")
             + f"b's stderr ends:\n{tail(b.life.stderr)}",
             pytrace=False,
         )
+    return f"{report}\nnot exercised: {missing}" if missing else None
