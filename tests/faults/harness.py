@@ -21,6 +21,7 @@ import os
 import re
 import signal
 import sys
+import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -636,3 +638,28 @@ def universe_of(states: Iterable[State], cutoff: datetime) -> set[Occ]:
             if task.next_run_at is not None and task.status in ("pending", "running")
         }
     return {occ for occ in occs if occ[1] <= cutoff}
+
+
+TRIES = 3  # scenarios a very loaded machine kept from their moments are run again, never passed
+
+
+async def until_exercised(
+    scenario: Callable[[Path, int], Awaitable[str | None]], tmp_path: Path
+) -> None:
+    """Run ``scenario(folder, seed)`` until one exercises everything it is for (it returns None),
+    at most :data:`TRIES` times; a scenario fails the test itself on any violation. Each try's
+    seed is printed for replay (``FAULTS_SEED``)."""
+    seed = int(os.environ.get("FAULTS_SEED") or time.time_ns() % 1_000_000)
+    unexercised: list[str] = []
+    for attempt in range(TRIES):
+        folder = tmp_path / f"try{attempt}"
+        folder.mkdir()
+        print(f"fault test seed {seed + attempt} (replay with FAULTS_SEED={seed + attempt})")
+        missing = await scenario(folder, seed + attempt)
+        if missing is None:
+            return
+        unexercised.append(missing)
+    pytest.fail(
+        f"not exercised in {TRIES} tries (a harness problem):\n" + "\n".join(unexercised),
+        pytrace=False,
+    )

@@ -21,9 +21,7 @@ and, against the fsynced log, nothing runs twice and nothing due is left without
 
 from __future__ import annotations
 
-import os
 import random
-import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -53,6 +51,7 @@ from tests.faults.harness import (
     start_mark_violations,
     tail,
     universe_of,
+    until_exercised,
     utcnow,
 )
 
@@ -75,27 +74,11 @@ LATER_NOT_ON_B = "a burst due after the takeover not run exactly once, by b"
 TERM_EXIT = "clean stop (SIGTERM) of b did not exit 0"
 
 
-TRIES = 3  # scenarios a very loaded machine stretched past B2 are run again, never passed
-
-
 @pytest.mark.parametrize("backend", BACKENDS)
 async def test_a_survivor_takes_over_a_dead_runners_claims_once_and_in_time(
     backend: str, tmp_path: Path
 ) -> None:
-    seed = int(os.environ.get("FAULTS_SEED") or time.time_ns() % 1_000_000)
-    unexercised: list[str] = []
-    for attempt in range(TRIES):
-        folder = tmp_path / f"try{attempt}"
-        folder.mkdir()
-        print(f"fault test seed {seed + attempt} (replay with FAULTS_SEED={seed + attempt})")
-        missing = await _scenario(backend, folder, seed + attempt)
-        if missing is None:
-            return
-        unexercised.append(missing)
-    pytest.fail(
-        f"not exercised in {TRIES} tries (a harness problem):\n" + "\n".join(unexercised),
-        pytrace=False,
-    )
+    await until_exercised(lambda folder, seed: _scenario(backend, folder, seed), tmp_path)
 
 
 async def _scenario(backend: str, tmp_path: Path, seed: int) -> str | None:
