@@ -148,8 +148,8 @@ def task_rows(tasks: int, now: datetime, stamp: Callable[[datetime], Any]) -> It
 
 async def migrate(url: str) -> None:
     """The app's own path: ``open_engine`` migrates the schema to head."""
-    from bot.app import open_engine
     from bot.config import Settings, load_settings
+    from bot.services import open_engine
 
     settings = load_settings(None, env={"CARILLON_DATABASE__URL": url})
     assert isinstance(settings, Settings)

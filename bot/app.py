@@ -1,7 +1,8 @@
 """The composition root: builds every resource once, hands each what it uses, closes in reverse.
 
 ``carillon run``, ``carillon sync`` and the end-to-end tests all go through :func:`open_app`, so the
-bot under test is the bot that ships.
+bot under test is the bot that ships. It imports the front ends (the cogs) and hands them the
+:class:`~bot.services.Services`; nothing imports this module but the entry points.
 """
 
 from __future__ import annotations
@@ -10,14 +11,9 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass, field
-from datetime import datetime
 
-from sqlalchemy.ext.asyncio import AsyncEngine
-
-from audio.blobstore import BlobStore
 from audio.ingest import Ingestor
-from audio.limits import MIB, AudioLimits, PlayerSettings
+from audio.limits import PlayerSettings
 from audio.players import PlayerManager
 from bot.client.bot import CarillonBot
 from bot.client.endpoints import apply_endpoints, make_connector
@@ -32,65 +28,15 @@ from bot.ops import datadir
 from bot.plays.service import PlayService
 from bot.preferences import PreferenceService
 from bot.scheduling.timelang import warm_up as warm_up_time_language
+from bot.services import Services, blob_root, ingest_limits, open_engine
 from bot.tasks.handlers import build_handlers
 from bot.tasks.policy import GuildPolicies
 from bot.tasks.runner import TaskRunner
 from bot.tasks.service import SchedulerService
-from storage import migrate
-from storage.engine import create_engine, create_session_factory
+from storage.engine import create_session_factory
 from storage.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class App:
-    settings: Settings
-    clock: Clock
-    engine: AsyncEngine
-    uow: UnitOfWorkFactory
-    bot: CarillonBot
-    credits: CreditService
-    scheduler: SchedulerService
-    runner: TaskRunner
-    players: PlayerManager
-    blobs: BlobStore
-    library: LibraryService
-    playlists: PlaylistService
-    preferences: PreferenceService
-    plays: PlayService
-    started_at: datetime = field(default_factory=lambda: SystemClock().now())
-
-
-def blob_root(settings: Settings) -> BlobStore:
-    """The one place that says where sound blobs live."""
-    return BlobStore(settings.data_dir / "sounds")
-
-
-def ingest_limits(settings: Settings) -> AudioLimits:
-    """The ingest limits the configuration asks for (uploads and ``carillon sounds import``)."""
-    audio = settings.audio
-    return AudioLimits(
-        max_upload_bytes=int(audio.max_upload_mb * MIB),
-        max_duration_s=float(audio.max_duration_s),
-        loudness_target_lufs=audio.loudness_target_lufs,
-    )
-
-
-async def open_engine(settings: Settings, *, upgrade: bool = True) -> AsyncEngine:
-    """The database engine; with ``upgrade`` the schema is migrated to head first."""
-    engine = create_engine(
-        settings.database_url,
-        busy_timeout_ms=settings.database.busy_timeout_ms,
-        echo=settings.database.echo,
-    )
-    if upgrade:
-        try:
-            await migrate.upgrade(engine)
-        except BaseException:
-            await engine.dispose()
-            raise
-    return engine
 
 
 class _RunnerStarter:
@@ -123,7 +69,7 @@ class _RunnerStarter:
 @asynccontextmanager
 async def open_app(
     settings: Settings, *, clock: Clock | None = None, guild_ready_timeout: float = 2.0
-) -> AsyncIterator[App]:
+) -> AsyncIterator[Services]:
     """Build the application; the caller starts ``app.bot`` (or only logs in, for ``sync``)."""
     clock = clock or SystemClock()
     discord_settings = settings.discord
@@ -202,7 +148,7 @@ async def open_app(
             settings.data_dir,
             engine.url.render_as_string(),
         )
-        app = App(
+        app = Services(
             settings=settings,
             clock=clock,
             engine=engine,

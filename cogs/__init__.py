@@ -15,11 +15,11 @@ from cogs import admin, credits, player, playlist, schedule, sound, tasks, timez
 from cogs.access import Access
 
 if TYPE_CHECKING:
-    from bot.app import App
+    from bot.services import Services
 
 GROUPS = (sound, playlist, player, schedule, tasks, timezone, credits, admin)
 
 
-def build_cogs(app: App) -> list[commands.Cog]:
+def build_cogs(app: Services) -> list[commands.Cog]:
     access = Access(app.preferences)
     return [cog for group in GROUPS for cog in group.build(app, access)]

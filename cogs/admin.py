@@ -39,7 +39,7 @@ from cogs.when_preview import RECHARGE_EXAMPLES, WhenPreviews
 from storage.enums import TaskStatus, TaskType
 
 if TYPE_CHECKING:
-    from bot.app import App
+    from bot.services import Services
 
 PAGE_SIZE = 10
 StatusName = Literal["pending", "running", "paused", "completed", "failed", "cancelled", "expired"]
@@ -64,7 +64,7 @@ class AdminCog(
     credits = app_commands.Group(name="credits", description="Members' credit balances.")
     settings = app_commands.Group(name="settings", description="This server's Carillon settings.")
 
-    def __init__(self, app: App, access: Access, status: StatusService) -> None:
+    def __init__(self, app: Services, access: Access, status: StatusService) -> None:
         self._app = app
         self._access = access
         self._status = status
@@ -376,7 +376,7 @@ class AdminCog(
         )
 
 
-def build(app: App, access: Access) -> list[commands.Cog]:
+def build(app: Services, access: Access) -> list[commands.Cog]:
     """The cogs of this command group, given what they use."""
     status = StatusService(
         app.uow,

@@ -17,7 +17,7 @@ from cogs.paging import line_pages, send_pages
 from cogs.render import NONE, safe, ts
 
 if TYPE_CHECKING:
-    from bot.app import App
+    from bot.services import Services
 
 PER_PAGE = 10
 REASONS = {
@@ -85,6 +85,6 @@ class CreditsCog(commands.GroupCog, group_name="credits", group_description="You
         )
 
 
-def build(app: App, access: Access) -> list[commands.Cog]:
+def build(app: Services, access: Access) -> list[commands.Cog]:
     """The cogs of this command group, given what they use."""
     return [CreditsCog(app.credits, app.settings.credits)]

@@ -23,7 +23,7 @@ from cogs.access import Access, guild_only
 from cogs.render import EMBED_COLOUR, NONE, safe
 
 if TYPE_CHECKING:
-    from bot.app import App
+    from bot.services import Services
 
 NOTHING_PLAYING = (
     "Nothing is playing right now. Start something with /sound play or /playlist play."
@@ -52,7 +52,7 @@ def is_busy(status: PlayerStatus | None) -> bool:
     return status is not None and (status.play_mode is not None or status.queued > 0)
 
 
-def background_plays(app: App) -> BackgroundPlays:
+def background_plays(app: Services) -> BackgroundPlays:
     """Paid plays for a cog; the cog closes them when it is unloaded (the bot closing)."""
     return BackgroundPlays(app.plays)
 
@@ -190,6 +190,6 @@ class PlayerCog(commands.GroupCog, group_name="player"):
         await interaction.response.send_message(embed=embed, allowed_mentions=NONE)
 
 
-def build(app: App, access: Access) -> list[commands.Cog]:
+def build(app: Services, access: Access) -> list[commands.Cog]:
     """The cogs of this command group, given what they use."""
     return [PlayerCog(app.players, access)]

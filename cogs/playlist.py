@@ -35,7 +35,7 @@ from cogs.voice import voice_target
 
 if TYPE_CHECKING:
     from audio.players import PlayerManager
-    from bot.app import App
+    from bot.services import Services
 
 PAGE_SIZE = 15
 Name = app_commands.Range[str, 1, NAME_MAX]
@@ -327,7 +327,7 @@ class PlaylistCog(commands.GroupCog, group_name="playlist"):
         )
 
 
-def build(app: App, access: Access) -> list[commands.Cog]:
+def build(app: Services, access: Access) -> list[commands.Cog]:
     """The cogs of this command group, given what they use."""
     return [
         PlaylistCog(

@@ -42,7 +42,7 @@ from cogs.voice import voice_target
 from cogs.when_preview import WhenPreviews
 
 if TYPE_CHECKING:
-    from bot.app import App
+    from bot.services import Services
 
 PREVIEW_RUNS = 3
 PlayModeName = Literal["continuous", "loop", "loop_one", "random", "single"]
@@ -327,7 +327,7 @@ def schedule_embed(
     )
 
 
-def build(app: App, access: Access) -> list[commands.Cog]:
+def build(app: Services, access: Access) -> list[commands.Cog]:
     """The cogs of this command group, given what they use."""
     return [
         ScheduleCog(

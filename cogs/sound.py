@@ -31,7 +31,7 @@ from cogs.voice import voice_target
 
 if TYPE_CHECKING:
     from audio.players import PlayerManager
-    from bot.app import App
+    from bot.services import Services
 
 MIB = 1024 * 1024
 PAGE_SIZE = 15
@@ -308,7 +308,7 @@ class SoundCog(commands.GroupCog, group_name="sound"):
         return "\n".join(lines)
 
 
-def build(app: App, access: Access) -> list[commands.Cog]:
+def build(app: Services, access: Access) -> list[commands.Cog]:
     """The cogs of this command group, given what they use."""
     return [
         SoundCog(

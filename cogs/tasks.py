@@ -43,7 +43,7 @@ from cogs.render import (
 from cogs.task_choices import ACTIVE, PAUSABLE, RESUMABLE, TaskChoices, TaskId
 
 if TYPE_CHECKING:
-    from bot.app import App
+    from bot.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -361,7 +361,7 @@ class TaskButtons(commands.Cog):
         )
 
 
-def build(app: App, access: Access) -> list[commands.Cog]:
+def build(app: Services, access: Access) -> list[commands.Cog]:
     """The cogs of this command group, given what they use."""
     choices = TaskChoices(app.scheduler, access)
     return [

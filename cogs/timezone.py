@@ -21,7 +21,7 @@ from cogs.render import NONE
 from cogs.task_choices import zone_choices
 
 if TYPE_CHECKING:
-    from bot.app import App
+    from bot.services import Services
 
 WHERE_FROM = {
     "your": "your own, set with /timezone set",
@@ -80,6 +80,6 @@ class TimezoneCog(commands.GroupCog, group_name="timezone", group_description="Y
         return zone_choices(current)
 
 
-def build(app: App, access: Access) -> list[commands.Cog]:
+def build(app: Services, access: Access) -> list[commands.Cog]:
     """The cogs of this command group, given what they use."""
     return [TimezoneCog(app.preferences, app.clock)]

@@ -24,7 +24,7 @@ from tests.emulator import Emulator
 from tests.emulator.harness import check_no_leftover_tasks, running_bot
 
 if TYPE_CHECKING:
-    from bot.app import App
+    from bot.services import Services
     from tests.e2e.harness_bot import HarnessBot
 
 
@@ -51,7 +51,7 @@ async def harness_bot(emulator: Emulator) -> AsyncIterator[HarnessBot]:
 @asynccontextmanager
 async def running_carillon(
     emulator: Emulator, tmp_path: Path, **env_overrides: str
-) -> AsyncIterator[App]:
+) -> AsyncIterator[Services]:
     """The shipped bot against ``emulator``, with extra ``CARILLON_*`` settings if given."""
     from bot.app import open_app
     from bot.config import load_settings
@@ -89,6 +89,6 @@ async def running_carillon(
 
 
 @pytest.fixture
-async def carillon(emulator: Emulator, tmp_path: Path) -> AsyncIterator[App]:
+async def carillon(emulator: Emulator, tmp_path: Path) -> AsyncIterator[Services]:
     async with running_carillon(emulator, tmp_path) as app:
         yield app

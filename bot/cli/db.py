@@ -63,7 +63,7 @@ def current(settings: Settings) -> int:
 
 
 async def _migrate(settings: Settings, action: str, revision: str | None) -> int:
-    from bot.app import open_engine
+    from bot.services import open_engine
     from storage import migrate
 
     engine = await open_engine(settings, upgrade=False)

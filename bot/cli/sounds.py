@@ -182,9 +182,9 @@ async def _import(
     settings: Settings, files: Sequence[Path], guild_id: int, uploader_id: int, progress: TextIO
 ) -> ImportSummary:
     from audio.ingest import Ingestor
-    from bot.app import blob_root, ingest_limits, open_engine
     from bot.clock import SystemClock
     from bot.library.service import LibraryService
+    from bot.services import blob_root, ingest_limits, open_engine
     from storage.engine import create_session_factory
     from storage.uow import UnitOfWorkFactory
 

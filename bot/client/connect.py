@@ -106,7 +106,7 @@ async def wait_for_database(
     from sqlalchemy import text
     from sqlalchemy.engine import make_url
 
-    from bot.app import open_engine
+    from bot.services import open_engine
 
     url = make_url(settings.database_url)
     if url.get_backend_name() == "sqlite":

@@ -11,10 +11,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
-from bot.app import App
 from bot.library.model import SoundView
 from bot.scheduling.recurrence import Recurrence
 from bot.scheduling.timelang import parse_when
+from bot.services import Services
 from bot.tasks.claiming import Claim
 from bot.tasks.model import TaskView
 from bot.tasks.service import Actor
@@ -25,14 +25,14 @@ from tests.emulator import Emulator
 ADMIN_ONLY_PREFIX = "Only server admins can do this"
 
 
-async def upload_sound(app: App, emu: Emulator, owner: str, name: str = "chime") -> SoundView:
+async def upload_sound(app: Services, emu: Emulator, owner: str, name: str = "chime") -> SoundView:
     """A short tone uploaded by ``owner`` (through the library service, not /sound upload)."""
     data = tone_bytes("wav", "pcm_s16le", seconds=0.3)
     return await app.library.upload(emu.guild.id, emu.users[owner].id, name, data)
 
 
 async def play_task(
-    app: App,
+    app: Services,
     emu: Emulator,
     owner: str | None,
     sound: SoundView,
@@ -59,7 +59,7 @@ async def play_task(
     )
 
 
-async def recharge_task(app: App, emu: Emulator, name: str = "Top-up") -> TaskView:
+async def recharge_task(app: Services, emu: Emulator, name: str = "Top-up") -> TaskView:
     """A daily system credit_recharge task (09:00 UTC)."""
     return await app.scheduler.create_task(
         guild_id=emu.guild.id,
@@ -72,7 +72,7 @@ async def recharge_task(app: App, emu: Emulator, name: str = "Top-up") -> TaskVi
     )
 
 
-async def run_now(app: App, task: TaskView) -> None:
+async def run_now(app: Services, task: TaskView) -> None:
     """Run the task's next occurrence at once (claimed ahead of its due time) and wait for it."""
     assert task.next_run_at is not None
     claim = await app.runner.fire(task.id, task.next_run_at)
@@ -81,7 +81,7 @@ async def run_now(app: App, task: TaskView) -> None:
 
 
 @contextmanager
-def runs_started(app: App) -> Iterator[asyncio.Queue[tuple[int, datetime]]]:
+def runs_started(app: Services) -> Iterator[asyncio.Queue[tuple[int, datetime]]]:
     """Each occurrence the runner starts, as ``(task id, due)``: await it instead of sleeping."""
     queue: asyncio.Queue[tuple[int, datetime]] = asyncio.Queue()
 

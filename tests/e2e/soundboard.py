@@ -9,8 +9,8 @@ from typing import TypeVar
 
 import pytest
 
-from bot.app import App
 from bot.library.service import SoundView
+from bot.services import Services
 from tests.audio.tones import tone_bytes
 from tests.conftest import running_carillon
 from tests.emulator import Emulator, Reply
@@ -25,13 +25,13 @@ def tone(seconds: float, hz: float) -> bytes:
 
 
 @pytest.fixture
-def app(carillon: App) -> App:
+def app(carillon: Services) -> Services:
     """The ``carillon`` bot, under the short name these tests use."""
     return carillon
 
 
 async def seed(
-    app: App, emu: Emulator, name: str, user: str = "alice", data: bytes = SHORT
+    app: Services, emu: Emulator, name: str, user: str = "alice", data: bytes = SHORT
 ) -> SoundView:
     """A sound put straight into the library (tests that are not about uploading)."""
     return await app.library.upload(emu.guild.id, emu.users[user].id, name, data)
@@ -58,7 +58,7 @@ def button(reply: Reply, label: str) -> str:
 
 
 @pytest.fixture
-async def impatient_carillon(emulator: Emulator, tmp_path: Path) -> AsyncIterator[App]:
+async def impatient_carillon(emulator: Emulator, tmp_path: Path) -> AsyncIterator[Services]:
     """The shipped bot with a 0.5 s voice connect timeout and no retry."""
     async with running_carillon(
         emulator,

@@ -8,9 +8,9 @@ from datetime import timedelta
 
 import pytest
 
-from bot.app import App
 from bot.credits.rules import BALANCE_LIMIT
 from bot.scheduling.timelang import parse_when
+from bot.services import Services
 from bot.tasks.service import Actor
 from cogs.access import OWNER_ONLY
 from storage.enums import LedgerReason, RunOutcome, TaskStatus, TaskType
@@ -31,7 +31,7 @@ def task_ids(text: str) -> list[int]:
 
 
 async def test_tasks_lists_every_members_and_system_tasks_in_pages(
-    carillon: App, emulator: Emulator
+    carillon: Services, emulator: Emulator
 ) -> None:
     """Admins see all of the server's tasks, ten per page, with working Next/Previous buttons."""
     app, emu = carillon, emulator
@@ -56,7 +56,7 @@ async def test_tasks_lists_every_members_and_system_tasks_in_pages(
     assert len(shown) == 12
 
 
-async def test_tasks_filters_by_member_and_status(carillon: App, emulator: Emulator) -> None:
+async def test_tasks_filters_by_member_and_status(carillon: Services, emulator: Emulator) -> None:
     """``member`` keeps one member's tasks; ``status`` keeps one status."""
     app, emu = carillon, emulator
     sound = await upload_sound(app, emu, "alice")
@@ -73,7 +73,7 @@ async def test_tasks_filters_by_member_and_status(carillon: App, emulator: Emula
     assert task_ids(cancelled.text) == [gone.id]
 
 
-async def test_tasks_says_when_nothing_matches(carillon: App, emulator: Emulator) -> None:
+async def test_tasks_says_when_nothing_matches(carillon: Services, emulator: Emulator) -> None:
     """An empty filter answers with a sentence, not an empty embed."""
     reply = await emulator.slash("admin", "admin tasks", status="failed")
 
@@ -83,7 +83,7 @@ async def test_tasks_says_when_nothing_matches(carillon: App, emulator: Emulator
 # ----------------------------------------------------------------------------- /admin task-cancel
 
 
-async def test_task_cancel_cancels_any_members_task(carillon: App, emulator: Emulator) -> None:
+async def test_task_cancel_cancels_any_members_task(carillon: Services, emulator: Emulator) -> None:
     """An admin cancels a member's task; the owner is named without being pinged."""
     app, emu = carillon, emulator
     sound = await upload_sound(app, emu, "alice")
@@ -104,7 +104,7 @@ async def test_task_cancel_cancels_any_members_task(carillon: App, emulator: Emu
     ids=["unknown task", "already cancelled"],
 )
 async def test_task_cancel_errors(
-    carillon: App, emulator: Emulator, cancel_twice: bool, expected: str
+    carillon: Services, emulator: Emulator, cancel_twice: bool, expected: str
 ) -> None:
     """An unknown id or a finished task is an ephemeral error that says so."""
     app, emu = carillon, emulator
@@ -119,7 +119,7 @@ async def test_task_cancel_errors(
 
 
 async def test_task_cancel_autocomplete_offers_the_servers_active_tasks_to_admins_only(
-    carillon: App, emulator: Emulator
+    carillon: Services, emulator: Emulator
 ) -> None:
     """Admins get every active task of the server by id or name; members get nothing."""
     app, emu = carillon, emulator
@@ -143,7 +143,7 @@ async def test_task_cancel_autocomplete_offers_the_servers_active_tasks_to_admin
 
 
 async def test_system_task_create_answers_with_the_schedule_preview(
-    carillon: App, emulator: Emulator
+    carillon: Services, emulator: Emulator
 ) -> None:
     """Description, zone, three runs as Discord timestamps; the task is a system recharge."""
     app, emu = carillon, emulator
@@ -171,7 +171,7 @@ async def test_system_task_create_answers_with_the_schedule_preview(
 
 
 async def test_system_task_create_uses_the_servers_zone_by_default(
-    carillon: App, emulator: Emulator
+    carillon: Services, emulator: Emulator
 ) -> None:
     """Without a zone the schedule is read in the server's zone (``/admin settings set``)."""
     app, emu = carillon, emulator
@@ -184,7 +184,7 @@ async def test_system_task_create_uses_the_servers_zone_by_default(
 
 
 async def test_system_task_create_refuses_text_it_does_not_understand(
-    carillon: App, emulator: Emulator
+    carillon: Services, emulator: Emulator
 ) -> None:
     """The time language's error comes back privately and nothing is created."""
     app, emu = carillon, emulator
@@ -196,7 +196,7 @@ async def test_system_task_create_refuses_text_it_does_not_understand(
     assert await app.scheduler.list_tasks(emu.guild.id, ADMIN, system_only=True) == before
 
 
-async def test_system_task_create_zone_autocomplete(carillon: App, emulator: Emulator) -> None:
+async def test_system_task_create_zone_autocomplete(carillon: Services, emulator: Emulator) -> None:
     """The timezone option suggests IANA names."""
     choices = await emulator.autocomplete(
         "admin", "admin system-task create", "timezone", "paris", when="every day at 9"
@@ -205,7 +205,9 @@ async def test_system_task_create_zone_autocomplete(carillon: App, emulator: Emu
     assert "Europe/Paris" in [c["value"] for c in choices]
 
 
-async def test_system_task_list_shows_only_system_tasks(carillon: App, emulator: Emulator) -> None:
+async def test_system_task_list_shows_only_system_tasks(
+    carillon: Services, emulator: Emulator
+) -> None:
     """Members' tasks are left out; a recharge says whom it credits."""
     app, emu = carillon, emulator
     sound = await upload_sound(app, emu, "alice")
@@ -222,7 +224,7 @@ async def test_system_task_list_shows_only_system_tasks(carillon: App, emulator:
 # ----------------------------------------------------------------------------- credits
 
 
-async def test_credits_grant_set_and_recharge(carillon: App, emulator: Emulator) -> None:
+async def test_credits_grant_set_and_recharge(carillon: Services, emulator: Emulator) -> None:
     """Grant adds, set replaces, recharge tops up to the maximum; the ledger records each."""
     app, emu = carillon, emulator
     guild, alice = emu.guild.id, emu.users["alice"]
@@ -243,7 +245,7 @@ async def test_credits_grant_set_and_recharge(carillon: App, emulator: Emulator)
 
 
 async def test_credits_recharge_everyone_stops_at_the_maximum(
-    carillon: App, emulator: Emulator
+    carillon: Services, emulator: Emulator
 ) -> None:
     """Without a member every account is recharged, by the daily allowance, up to the cap."""
     app, emu = carillon, emulator
@@ -259,7 +261,7 @@ async def test_credits_recharge_everyone_stops_at_the_maximum(
 
 
 async def test_credits_grant_refuses_to_overflow_a_balance(
-    carillon: App, emulator: Emulator
+    carillon: Services, emulator: Emulator
 ) -> None:
     """A grant past the storage limit says how much could be granted, and changes nothing."""
     app, emu = carillon, emulator
@@ -274,7 +276,7 @@ async def test_credits_grant_refuses_to_overflow_a_balance(
 # ----------------------------------------------------------------------------- settings
 
 
-async def test_settings_show_marks_defaults(carillon: App, emulator: Emulator) -> None:
+async def test_settings_show_marks_defaults(carillon: Services, emulator: Emulator) -> None:
     """Every setting is listed with its value; untouched ones say (default)."""
     app, emu = carillon, emulator
     await app.preferences.set_guild_setting(emu.guild.id, "max_name_length", "40")
@@ -287,7 +289,7 @@ async def test_settings_show_marks_defaults(carillon: App, emulator: Emulator) -
     assert len(fields) == 8
 
 
-async def test_settings_set_and_reset(carillon: App, emulator: Emulator) -> None:
+async def test_settings_set_and_reset(carillon: Services, emulator: Emulator) -> None:
     """A value changes the setting; leaving it out restores the default."""
     app, emu = carillon, emulator
     general = emu.channel("general")
@@ -317,7 +319,7 @@ async def test_settings_set_and_reset(carillon: App, emulator: Emulator) -> None
     ids=["not a number", "unknown zone", "voice channel", "everyone role"],
 )
 async def test_settings_set_refuses_bad_values(
-    carillon: App, emulator: Emulator, key: str, value: str, expected: str
+    carillon: Services, emulator: Emulator, key: str, value: str, expected: str
 ) -> None:
     """A bad value is an ephemeral error that says what is allowed."""
     emu = emulator
@@ -332,7 +334,7 @@ async def test_settings_set_refuses_bad_values(
 
 
 async def test_settings_value_autocomplete_follows_the_key(
-    carillon: App, emulator: Emulator
+    carillon: Services, emulator: Emulator
 ) -> None:
     """Zones for timezone, roles for admin_role, yes/no for switches."""
     emu = emulator
@@ -351,7 +353,7 @@ async def test_settings_value_autocomplete_follows_the_key(
 
 
 async def test_status_shows_uptime_tasks_voice_and_the_last_start(
-    carillon: App, emulator: Emulator
+    carillon: Services, emulator: Emulator
 ) -> None:
     """The report counts this server's pending tasks and names the next run."""
     app, emu = carillon, emulator
@@ -374,7 +376,7 @@ async def test_status_shows_uptime_tasks_voice_and_the_last_start(
 
 
 async def test_sync_publishes_to_this_server_for_bot_owners(
-    carillon: App, emulator: Emulator
+    carillon: Services, emulator: Emulator
 ) -> None:
     """A copy of the global commands lands on the server, then can be removed again."""
     emu = emulator
@@ -391,7 +393,7 @@ async def test_sync_publishes_to_this_server_for_bot_owners(
 
 
 async def test_sync_refuses_admins_who_are_not_bot_owners(
-    carillon: App, emulator: Emulator
+    carillon: Services, emulator: Emulator
 ) -> None:
     """Manage Server is not enough to publish commands."""
     emu = emulator
@@ -406,7 +408,7 @@ async def test_sync_refuses_admins_who_are_not_bot_owners(
 
 
 async def test_admin_journey_scheduled_recharge_fills_balances_to_the_cap(
-    carillon: App, emulator: Emulator
+    carillon: Services, emulator: Emulator
 ) -> None:
     """A system recharge made with /admin fires on time, tops every account up to the maximum,
     and the ledger and the run history say so."""
@@ -437,7 +439,7 @@ async def test_admin_journey_scheduled_recharge_fills_balances_to_the_cap(
 
 
 async def test_preview_of_a_created_recharge_matches_the_time_language(
-    carillon: App, emulator: Emulator
+    carillon: Services, emulator: Emulator
 ) -> None:
     """The runs the reply shows are the time language's next three runs."""
     app, emu = carillon, emulator

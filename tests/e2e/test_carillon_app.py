@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from bot.app import App
+from bot.services import Services
 from tests.emulator import Emulator
 
 pytestmark = pytest.mark.e2e
 
 
 async def test_carillon_logs_in_and_syncs_through_the_configured_endpoints(
-    carillon: App, emulator: Emulator
+    carillon: Services, emulator: Emulator
 ) -> None:
     """[discord] api_base_url, gateway_url and ca_file take the real bot to the emulator."""
     bot = carillon.bot

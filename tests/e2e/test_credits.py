@@ -6,14 +6,14 @@ import re
 
 import pytest
 
-from bot.app import App
+from bot.services import Services
 from tests.emulator import CommandRefused, Emulator
 
 pytestmark = pytest.mark.e2e
 
 
 async def test_balance_of_a_new_member_is_the_starting_balance(
-    carillon: App, emulator: Emulator
+    carillon: Services, emulator: Emulator
 ) -> None:
     """The first look opens the account with the configured starting balance."""
     reply = await emulator.slash("bob", "credits balance")
@@ -23,7 +23,7 @@ async def test_balance_of_a_new_member_is_the_starting_balance(
     assert "costs 1 credit" in reply.content and "up to 100 credits" in reply.content
 
 
-async def test_balance_follows_charges(carillon: App, emulator: Emulator) -> None:
+async def test_balance_follows_charges(carillon: Services, emulator: Emulator) -> None:
     """A play's charge shows in the balance."""
     guild_id, alice = emulator.guild.id, emulator.users["alice"].id
     await carillon.credits.charge(guild_id, alice, 3, command="sound play", detail="chime")
@@ -33,7 +33,9 @@ async def test_balance_follows_charges(carillon: App, emulator: Emulator) -> Non
     assert "You have **97 credits**" in reply.content
 
 
-async def test_history_lists_the_ledger_newest_first(carillon: App, emulator: Emulator) -> None:
+async def test_history_lists_the_ledger_newest_first(
+    carillon: Services, emulator: Emulator
+) -> None:
     """Opening, charge and grant rows, newest first, with what caused each."""
     guild_id, alice = emulator.guild.id, emulator.users["alice"].id
     await carillon.credits.charge(guild_id, alice, 1, command="sound play", detail="chime")
@@ -49,7 +51,7 @@ async def test_history_lists_the_ledger_newest_first(carillon: App, emulator: Em
     assert "**+100** → 100" in lines[2] and "opening balance" in lines[2]
 
 
-async def test_history_is_paginated_and_limited(carillon: App, emulator: Emulator) -> None:
+async def test_history_is_paginated_and_limited(carillon: Services, emulator: Emulator) -> None:
     """More than a page of changes gets Previous/Next; limit caps how many are shown."""
     guild_id, alice = emulator.guild.id, emulator.users["alice"].id
     for _ in range(12):
@@ -63,7 +65,7 @@ async def test_history_is_paginated_and_limited(carillon: App, emulator: Emulato
     assert limited.message is not None and limited.message.buttons() == []
 
 
-async def test_history_limit_is_bounded(carillon: App, emulator: Emulator) -> None:
+async def test_history_limit_is_bounded(carillon: Services, emulator: Emulator) -> None:
     """limit is 1-100: Discord itself refuses anything else."""
     with pytest.raises(CommandRefused):
         await emulator.slash("alice", "credits history", limit=500)

@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from bot.app import App
+from bot.services import Services
 from bot.tasks.service import Actor
 from storage.enums import TaskStatus
 from tests.e2e.adminkit import play_task, run_now, upload_sound
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.e2e
 ADMIN = Actor(0, is_admin=True)
 
 
-async def use_notify_channel_id(app: App, emu: Emulator) -> None:
+async def use_notify_channel_id(app: Services, emu: Emulator) -> None:
     channel_id = str(emu.channel("general").id)
     await app.preferences.set_guild_setting(emu.guild.id, "notify_channel", channel_id)
 
@@ -29,7 +29,7 @@ def refuse_dms_to(emu: Emulator, user: str) -> None:
 
 
 async def test_owner_gets_a_dm_when_a_one_shot_fails_for_good(
-    carillon: App, emulator: Emulator
+    carillon: Services, emulator: Emulator
 ) -> None:
     """The sound was deleted before the run: the task fails and its owner is told why, in a DM."""
     app, emu = carillon, emulator
@@ -48,7 +48,7 @@ async def test_owner_gets_a_dm_when_a_one_shot_fails_for_good(
 
 
 async def test_owner_gets_a_dm_when_a_recurring_task_is_paused(
-    carillon: App, emulator: Emulator
+    carillon: Services, emulator: Emulator
 ) -> None:
     """Five failed occurrences in a row pause the task; the DM says why and how to resume."""
     app, emu = carillon, emulator
@@ -68,7 +68,7 @@ async def test_owner_gets_a_dm_when_a_recurring_task_is_paused(
 
 
 async def test_closed_dms_fall_back_to_the_notify_channel(
-    carillon: App, emulator: Emulator
+    carillon: Services, emulator: Emulator
 ) -> None:
     """When the DM is refused the owner is mentioned in the configured channel instead, and the
     task name they typed stays inert text there."""
@@ -88,7 +88,7 @@ async def test_closed_dms_fall_back_to_the_notify_channel(
 
 
 async def test_system_task_problems_go_to_the_notify_channel(
-    carillon: App, emulator: Emulator
+    carillon: Services, emulator: Emulator
 ) -> None:
     """A system task has no owner to DM: its failure is posted in the channel, pinging nobody."""
     app, emu = carillon, emulator
@@ -106,7 +106,7 @@ async def test_system_task_problems_go_to_the_notify_channel(
 
 
 async def test_nobody_reachable_is_logged_not_raised(
-    carillon: App, emulator: Emulator, caplog: pytest.LogCaptureFixture
+    carillon: Services, emulator: Emulator, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Closed DMs and no notify channel: the task still settles, and the log says who missed out."""
     app, emu = carillon, emulator
@@ -125,7 +125,7 @@ async def test_nobody_reachable_is_logged_not_raised(
 
 
 async def test_owner_hears_when_an_admin_cancels_their_task(
-    carillon: App, emulator: Emulator
+    carillon: Services, emulator: Emulator
 ) -> None:
     """/admin task-cancel on a member's task tells the member; cancelling your own does not."""
     app, emu = carillon, emulator

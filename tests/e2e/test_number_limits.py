@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.app import App
 from bot.library.model import SoundView
 from bot.scheduling.limits import MAX_COUNT
+from bot.services import Services
 from bot.tasks.service import Actor
 from tests.audio.tones import tone_bytes
 from tests.emulator import CommandRefused, Emulator
@@ -22,14 +22,14 @@ INT32_MAX = 2**31 - 1
 
 
 @pytest.fixture
-async def chime(carillon: App, emulator: Emulator) -> SoundView:
+async def chime(carillon: Services, emulator: Emulator) -> SoundView:
     wav = tone_bytes("wav", "pcm_s16le", seconds=0.3, freq=440.0)
     return await carillon.library.upload(
         emulator.guild.id, emulator.users["alice"].id, "chime", wav
     )
 
 
-async def alices_tasks(carillon: App, emulator: Emulator) -> list[str]:
+async def alices_tasks(carillon: Services, emulator: Emulator) -> list[str]:
     alice = Actor(emulator.users["alice"].id)
     return [t.name for t in await carillon.scheduler.list_tasks(emulator.guild.id, alice)]
 
@@ -50,7 +50,7 @@ async def alices_tasks(carillon: App, emulator: Emulator) -> list[str]:
     ids=["2^31 times", "one past the limit", "10000 years", "year 99999", "2^31 days", "day 2^31"],
 )
 async def test_schedule_with_a_huge_number_answers_clearly_and_stores_nothing(
-    carillon: App, emulator: Emulator, chime: SoundView, when: str, expected: str
+    carillon: Services, emulator: Emulator, chime: SoundView, when: str, expected: str
 ) -> None:
     """The member reads what was too large and the limit, privately; no task is created."""
     reply = await emulator.slash(
@@ -64,7 +64,7 @@ async def test_schedule_with_a_huge_number_answers_clearly_and_stores_nothing(
 
 
 async def test_repeat_count_at_the_limit_is_taken_and_one_past_is_refused_by_discord(
-    carillon: App, emulator: Emulator, chime: SoundView
+    carillon: Services, emulator: Emulator, chime: SoundView
 ) -> None:
     """repeat_count carries max_value 10,000: the client refuses 10,001 before the bot sees it."""
     lounge = emulator.channel("Lounge")
@@ -101,7 +101,7 @@ async def test_repeat_count_at_the_limit_is_taken_and_one_past_is_refused_by_dis
     ],
 )
 async def test_integer_options_carry_their_bounds(
-    carillon: App, emulator: Emulator, command: str, options: dict[str, int]
+    carillon: Services, emulator: Emulator, command: str, options: dict[str, int]
 ) -> None:
     """Task numbers past the id column and page sizes past a page never reach the bot."""
     with pytest.raises(CommandRefused, match="outside"):
@@ -109,7 +109,7 @@ async def test_integer_options_carry_their_bounds(
 
 
 async def test_the_largest_task_number_is_simply_not_found(
-    carillon: App, emulator: Emulator
+    carillon: Services, emulator: Emulator
 ) -> None:
     """2,147,483,647 is a task number the options allow: the answer is "no such task"."""
     reply = await emulator.slash("alice", "tasks show", id=INT32_MAX)
@@ -137,7 +137,7 @@ async def test_the_largest_task_number_is_simply_not_found(
     ids=["2^31 tasks", "one day past", "40 digits", "role id past 64 bits"],
 )
 async def test_admin_setting_past_its_limit_is_refused_and_unchanged(
-    carillon: App, emulator: Emulator, key: str, value: str, expected: str
+    carillon: Services, emulator: Emulator, key: str, value: str, expected: str
 ) -> None:
     """The admin reads the number, the range and what to do; the setting keeps its value."""
     before = await carillon.preferences.guild_policy(emulator.guild.id)
@@ -149,7 +149,7 @@ async def test_admin_setting_past_its_limit_is_refused_and_unchanged(
 
 
 async def test_admin_recharge_amount_is_bounded_by_discord(
-    carillon: App, emulator: Emulator
+    carillon: Services, emulator: Emulator
 ) -> None:
     """/admin credits recharge refuses more than a recharge may add before the bot sees it."""
     with pytest.raises(CommandRefused, match="outside"):

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from bot.app import App
 from bot.errors import NotFoundError
+from bot.services import Services
 from bot.tasks.model import TaskView
 from bot.tasks.service import Actor
 from storage.enums import TaskStatus
@@ -57,7 +57,7 @@ WHO_MAY = {
 
 @dataclass
 class Ctx:
-    app: App
+    app: Services
     emu: Emulator
     task: TaskView | None = None
     serial: int = 0
@@ -185,7 +185,7 @@ def people(emulator: Emulator) -> Emulator:
     return emulator
 
 
-async def _as_caller(app: App, emu: Emulator, role: str) -> str:
+async def _as_caller(app: Services, emu: Emulator, role: str) -> str:
     """Set up what makes ``role`` what it is; returns the user name to act as."""
     await app.preferences.set_guild_setting(
         emu.guild.id, "admin_role", str(emu.roles["ringers"].id)
@@ -198,7 +198,7 @@ async def _as_caller(app: App, emu: Emulator, role: str) -> str:
 
 @pytest.mark.parametrize("role", list(USERS))
 async def test_every_changing_command_allows_exactly_whom_design_says(
-    people: Emulator, carillon: App, role: str
+    people: Emulator, carillon: Services, role: str
 ) -> None:
     """Each command takes effect for the callers DESIGN.md allows and is refused (ephemerally,
     with nothing changed) for everyone else."""
@@ -219,7 +219,7 @@ async def test_every_changing_command_allows_exactly_whom_design_says(
 
 @pytest.mark.parametrize("role", [MEMBER, TASK_OWNER])
 async def test_read_only_admin_commands_are_refused_to_members(
-    people: Emulator, carillon: App, role: str
+    people: Emulator, carillon: Services, role: str
 ) -> None:
     """Even granted by the server, members cannot list everyone's tasks, settings or status."""
     emu = people
@@ -229,7 +229,9 @@ async def test_read_only_admin_commands_are_refused_to_members(
         assert reply.ephemeral and reply.content.startswith("Only server admins"), command
 
 
-async def test_discord_hides_admin_commands_from_members(people: Emulator, carillon: App) -> None:
+async def test_discord_hides_admin_commands_from_members(
+    people: Emulator, carillon: Services
+) -> None:
     """/admin carries default_member_permissions = Manage Server and is not offered in DMs;
     members without it cannot even send it."""
     emu = people
@@ -243,7 +245,7 @@ async def test_discord_hides_admin_commands_from_members(people: Emulator, caril
     assert (await emu.slash("admin", "admin status")).ephemeral
 
 
-async def test_members_get_no_admin_autocomplete(people: Emulator, carillon: App) -> None:
+async def test_members_get_no_admin_autocomplete(people: Emulator, carillon: Services) -> None:
     """Autocomplete skips discord.py's checks, so the cog checks: nothing is revealed."""
     app, emu = carillon, people
     await recharge_task(app, emu)

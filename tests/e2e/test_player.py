@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.app import App
+from bot.services import Services
 from bot.tasks.service import Actor
 from tests.e2e.soundboard import app, eventually, tone
 from tests.emulator import Emulator
@@ -15,7 +15,7 @@ __all__ = ["app"]  # the fixture, imported from the helpers
 LONG_S = 3.0
 
 
-async def start_long_sound(app: App, emu: Emulator, channel: str = "Lounge") -> None:
+async def start_long_sound(app: Services, emu: Emulator, channel: str = "Lounge") -> None:
     """Alice plays a 3 s tone in ``channel`` and it is on air when this returns."""
     await app.library.upload(emu.guild.id, emu.users["alice"].id, "long", tone(LONG_S, 440.0))
     emu.user_joins_voice("alice", channel)
@@ -29,14 +29,14 @@ async def start_long_sound(app: App, emu: Emulator, channel: str = "Lounge") -> 
     assert await eventually(on_air)
 
 
-async def test_status_when_idle(app: App, emulator: Emulator) -> None:
+async def test_status_when_idle(app: Services, emulator: Emulator) -> None:
     reply = await emulator.slash("bob", "player status")
 
     assert reply.embeds[0]["description"] == "Idle and not in a voice channel."
     assert not reply.ephemeral
 
 
-async def test_status_while_playing(app: App, emulator: Emulator) -> None:
+async def test_status_while_playing(app: Services, emulator: Emulator) -> None:
     """Channel, sound with position, play mode and who started it."""
     await start_long_sound(app, emulator)
 
@@ -50,7 +50,7 @@ async def test_status_while_playing(app: App, emulator: Emulator) -> None:
     assert fields["Queued"] == "0"
 
 
-async def test_stop_by_a_listener_cuts_the_sound_short(app: App, emulator: Emulator) -> None:
+async def test_stop_by_a_listener_cuts_the_sound_short(app: Services, emulator: Emulator) -> None:
     """Someone in the bot's channel stops it; the credit stays spent (audio went out)."""
     await start_long_sound(app, emulator)
     emulator.user_joins_voice("bob", "Lounge")
@@ -63,7 +63,9 @@ async def test_stop_by_a_listener_cuts_the_sound_short(app: App, emulator: Emula
     assert await app.credits.balance(emulator.guild.id, emulator.users["alice"].id) == 99
 
 
-async def test_stop_from_outside_the_channel_needs_an_admin(app: App, emulator: Emulator) -> None:
+async def test_stop_from_outside_the_channel_needs_an_admin(
+    app: Services, emulator: Emulator
+) -> None:
     """Bob, not in voice, is refused; an admin elsewhere may stop it."""
     await start_long_sound(app, emulator)
 
@@ -75,13 +77,13 @@ async def test_stop_from_outside_the_channel_needs_an_admin(app: App, emulator: 
     assert "stopped the playback" in allowed.content
 
 
-async def test_stop_when_nothing_plays(app: App, emulator: Emulator) -> None:
+async def test_stop_when_nothing_plays(app: Services, emulator: Emulator) -> None:
     reply = await emulator.slash("alice", "player stop")
 
     assert reply.ephemeral and "Nothing is playing" in reply.content
 
 
-async def test_skip_moves_on_to_the_next_sound(app: App, emulator: Emulator) -> None:
+async def test_skip_moves_on_to_the_next_sound(app: Services, emulator: Emulator) -> None:
     """Skipping the long first sound of a playlist starts (and charges) the second."""
     guild, alice = emulator.guild.id, emulator.users["alice"].id
     await app.playlists.create_playlist(guild, alice, "pair")
@@ -107,13 +109,15 @@ async def test_skip_moves_on_to_the_next_sound(app: App, emulator: Emulator) -> 
     assert await eventually(both_charged)
 
 
-async def test_skip_when_nothing_plays(app: App, emulator: Emulator) -> None:
+async def test_skip_when_nothing_plays(app: Services, emulator: Emulator) -> None:
     reply = await emulator.slash("admin", "player skip")
 
     assert reply.ephemeral and "Nothing is playing" in reply.content
 
 
-async def test_a_play_while_busy_queues_and_stop_drops_it(app: App, emulator: Emulator) -> None:
+async def test_a_play_while_busy_queues_and_stop_drops_it(
+    app: Services, emulator: Emulator
+) -> None:
     """Bob's play waits behind alice's; /player stop ends both and bob pays nothing."""
     guild, bob = emulator.guild.id, emulator.users["bob"].id
     await start_long_sound(app, emulator)

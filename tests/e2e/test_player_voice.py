@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import App
+from bot.services import Services
 from tests.conftest import running_carillon
 from tests.e2e.soundboard import app, seed
 from tests.emulator import Emulator
@@ -17,13 +17,13 @@ __all__ = ["app"]
 
 
 @pytest.fixture
-async def quick_to_leave(emulator: Emulator, tmp_path: Path) -> AsyncIterator[App]:
+async def quick_to_leave(emulator: Emulator, tmp_path: Path) -> AsyncIterator[Services]:
     """The shipped bot with a 1-second idle timeout."""
     async with running_carillon(emulator, tmp_path, CARILLON_AUDIO__IDLE_TIMEOUT_S="1") as bot:
         yield bot
 
 
-async def test_plays_in_two_channels_move_the_bot(app: App, emulator: Emulator) -> None:
+async def test_plays_in_two_channels_move_the_bot(app: Services, emulator: Emulator) -> None:
     """A play for another channel moves the bot there, and the audio arrives there."""
     await seed(app, emulator, "beep")
     emulator.user_joins_voice("alice", "Lounge")
@@ -40,7 +40,7 @@ async def test_plays_in_two_channels_move_the_bot(app: App, emulator: Emulator) 
 
 
 async def test_bot_leaves_voice_after_the_idle_timeout(
-    quick_to_leave: App, emulator: Emulator
+    quick_to_leave: Services, emulator: Emulator
 ) -> None:
     """With nothing more to play the bot leaves the channel once the idle timeout passes."""
     await seed(quick_to_leave, emulator, "beep")
@@ -55,7 +55,7 @@ async def test_bot_leaves_voice_after_the_idle_timeout(
     assert status is not None and not status.connected
 
 
-async def test_after_a_kick_the_next_play_reconnects(app: App, emulator: Emulator) -> None:
+async def test_after_a_kick_the_next_play_reconnects(app: Services, emulator: Emulator) -> None:
     """An admin disconnecting the bot is cleaned up; the next play joins again and is heard."""
     await seed(app, emulator, "beep")
     emulator.user_joins_voice("alice", "Lounge")

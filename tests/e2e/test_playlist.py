@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot.app import App
+from bot.services import Services
 from bot.tasks.service import Actor
 from storage.enums import LedgerReason
 from tests.e2e.soundboard import app, button, eventually, seed, tone
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.e2e
 __all__ = ["app"]  # the fixture, imported from the helpers
 
 
-async def make_playlist(app: App, emu: Emulator, name: str, *sounds: str) -> None:
+async def make_playlist(app: Services, emu: Emulator, name: str, *sounds: str) -> None:
     """A playlist of alice's, holding ``sounds`` (seeded first)."""
     guild, alice = emu.guild.id, emu.users["alice"].id
     await app.playlists.create_playlist(guild, alice, name)
@@ -27,7 +27,7 @@ async def make_playlist(app: App, emu: Emulator, name: str, *sounds: str) -> Non
         await app.playlists.add_to_playlist(guild, Actor(alice), name, sound)
 
 
-async def names_in(app: App, emu: Emulator, playlist: str) -> list[str]:
+async def names_in(app: Services, emu: Emulator, playlist: str) -> list[str]:
     view = await app.playlists.show_playlist(emu.guild.id, playlist)
     return [track.name for track in view.tracks]
 
@@ -35,7 +35,7 @@ async def names_in(app: App, emu: Emulator, playlist: str) -> list[str]:
 # ------------------------------------------------------------------------------------ building
 
 
-async def test_create_and_refuse_a_taken_name(app: App, emulator: Emulator) -> None:
+async def test_create_and_refuse_a_taken_name(app: Services, emulator: Emulator) -> None:
     created = await emulator.slash("alice", "playlist create", name="Morning")
     taken = await emulator.slash("bob", "playlist create", name="morning")
 
@@ -43,7 +43,7 @@ async def test_create_and_refuse_a_taken_name(app: App, emulator: Emulator) -> N
     assert taken.ephemeral and "already has a playlist called" in taken.content
 
 
-async def test_add_at_the_end_and_at_a_position(app: App, emulator: Emulator) -> None:
+async def test_add_at_the_end_and_at_a_position(app: Services, emulator: Emulator) -> None:
     await make_playlist(app, emulator, "mix", "a")
     await seed(app, emulator, "b")
     await seed(app, emulator, "c")
@@ -65,7 +65,7 @@ async def test_add_at_the_end_and_at_a_position(app: App, emulator: Emulator) ->
     ],
 )
 async def test_add_refuses(
-    app: App, emulator: Emulator, user: str, options: dict[str, Any], problem: str
+    app: Services, emulator: Emulator, user: str, options: dict[str, Any], problem: str
 ) -> None:
     """Unknown sounds, impossible positions and other members' playlists."""
     await make_playlist(app, emulator, "mix", "a")
@@ -76,7 +76,7 @@ async def test_add_refuses(
     assert await names_in(app, emulator, "mix") == ["a"]
 
 
-async def test_remove_and_its_error(app: App, emulator: Emulator) -> None:
+async def test_remove_and_its_error(app: Services, emulator: Emulator) -> None:
     await make_playlist(app, emulator, "mix", "a", "b")
 
     removed = await emulator.slash("alice", "playlist remove", playlist="mix", position=1)
@@ -87,7 +87,7 @@ async def test_remove_and_its_error(app: App, emulator: Emulator) -> None:
     assert await names_in(app, emulator, "mix") == ["b"]
 
 
-async def test_move_and_its_error(app: App, emulator: Emulator) -> None:
+async def test_move_and_its_error(app: Services, emulator: Emulator) -> None:
     await make_playlist(app, emulator, "mix", "a", "b", "c")
 
     moved = await emulator.slash(
@@ -105,7 +105,7 @@ async def test_move_and_its_error(app: App, emulator: Emulator) -> None:
 # ------------------------------------------------------------------------------------- reading
 
 
-async def test_show_lists_sounds_in_order(app: App, emulator: Emulator) -> None:
+async def test_show_lists_sounds_in_order(app: Services, emulator: Emulator) -> None:
     await make_playlist(app, emulator, "mix", "b", "a")
 
     reply = await emulator.slash("bob", "playlist show", playlist="MIX")
@@ -115,13 +115,13 @@ async def test_show_lists_sounds_in_order(app: App, emulator: Emulator) -> None:
     assert text.index("**b**") < text.index("**a**")
 
 
-async def test_show_of_an_unknown_playlist(app: App, emulator: Emulator) -> None:
+async def test_show_of_an_unknown_playlist(app: Services, emulator: Emulator) -> None:
     reply = await emulator.slash("bob", "playlist show", playlist="nothing")
 
     assert reply.ephemeral and "no playlists yet" in reply.content
 
 
-async def test_list_pages_through_playlists(app: App, emulator: Emulator) -> None:
+async def test_list_pages_through_playlists(app: Services, emulator: Emulator) -> None:
     guild, alice = emulator.guild.id, emulator.users["alice"].id
     for number in range(16):
         await app.playlists.create_playlist(guild, alice, f"p{number:02d}")
@@ -133,7 +133,7 @@ async def test_list_pages_through_playlists(app: App, emulator: Emulator) -> Non
     assert "**p15**" in reply.text and "**p00**" not in reply.text
 
 
-async def test_list_of_no_playlists(app: App, emulator: Emulator) -> None:
+async def test_list_of_no_playlists(app: Services, emulator: Emulator) -> None:
     reply = await emulator.slash("bob", "playlist list")
 
     assert "No playlists yet" in reply.text
@@ -142,7 +142,9 @@ async def test_list_of_no_playlists(app: App, emulator: Emulator) -> None:
 # ---------------------------------------------------------------------------------------- play
 
 
-async def test_play_runs_the_list_in_order_charging_per_sound(app: App, emulator: Emulator) -> None:
+async def test_play_runs_the_list_in_order_charging_per_sound(
+    app: Services, emulator: Emulator
+) -> None:
     """Two sounds play back to back in alice's channel; two credits are charged."""
     guild, alice = emulator.guild.id, emulator.users["alice"].id
     await app.playlists.create_playlist(guild, alice, "duo")
@@ -168,7 +170,7 @@ async def test_play_runs_the_list_in_order_charging_per_sound(app: App, emulator
     assert active_span(audio.left(), threshold=2000) is not None
 
 
-async def test_play_of_an_empty_playlist_is_refused(app: App, emulator: Emulator) -> None:
+async def test_play_of_an_empty_playlist_is_refused(app: Services, emulator: Emulator) -> None:
     await make_playlist(app, emulator, "empty")
     emulator.user_joins_voice("alice", "Lounge")
 
@@ -179,7 +181,7 @@ async def test_play_of_an_empty_playlist_is_refused(app: App, emulator: Emulator
 
 
 async def test_play_refuses_a_max_duration_over_the_configured_limit(
-    app: App, emulator: Emulator
+    app: Services, emulator: Emulator
 ) -> None:
     """max_duration is bounded by limits.max_duration_s (3600 s by default)."""
     await make_playlist(app, emulator, "mix", "a")
@@ -192,7 +194,7 @@ async def test_play_refuses_a_max_duration_over_the_configured_limit(
     assert reply.ephemeral and "between 1 and 3600 seconds" in reply.content
 
 
-async def test_loop_stops_at_max_duration(app: App, emulator: Emulator) -> None:
+async def test_loop_stops_at_max_duration(app: Services, emulator: Emulator) -> None:
     """A looping 0.2 s sound with max_duration 1 plays about a second, charged per start."""
     guild, alice = emulator.guild.id, emulator.users["alice"].id
     await make_playlist(app, emulator, "mix", "a")
@@ -225,7 +227,7 @@ async def test_loop_stops_at_max_duration(app: App, emulator: Emulator) -> None:
 # -------------------------------------------------------------------------------------- delete
 
 
-async def test_delete_without_tasks_and_by_a_stranger(app: App, emulator: Emulator) -> None:
+async def test_delete_without_tasks_and_by_a_stranger(app: Services, emulator: Emulator) -> None:
     await make_playlist(app, emulator, "mix", "a")
 
     refused = await emulator.slash("bob", "playlist delete", playlist="mix")
@@ -237,7 +239,9 @@ async def test_delete_without_tasks_and_by_a_stranger(app: App, emulator: Emulat
     assert await app.library.count_sounds(emulator.guild.id) == 1  # sounds stay
 
 
-async def test_delete_of_a_playlist_a_task_plays_asks_first(app: App, emulator: Emulator) -> None:
+async def test_delete_of_a_playlist_a_task_plays_asks_first(
+    app: Services, emulator: Emulator
+) -> None:
     guild, alice = emulator.guild.id, emulator.users["alice"].id
     await make_playlist(app, emulator, "mix", "a")
     playlist = await app.playlists.show_playlist(guild, "mix")
@@ -262,7 +266,7 @@ async def test_delete_of_a_playlist_a_task_plays_asks_first(app: App, emulator: 
 # -------------------------------------------------------------------------------- autocomplete
 
 
-async def test_playlist_names_are_suggested_while_typing(app: App, emulator: Emulator) -> None:
+async def test_playlist_names_are_suggested_while_typing(app: Services, emulator: Emulator) -> None:
     guild, alice = emulator.guild.id, emulator.users["alice"].id
     for name in ("morning", "evening", "mornings after"):
         await app.playlists.create_playlist(guild, alice, name)

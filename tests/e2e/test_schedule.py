@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from bot.app import App
 from bot.library.model import PlaylistView, SoundView
+from bot.services import Services
 from bot.tasks.model import TaskStatus
 from bot.tasks.service import Actor
 from tests.audio.tones import tone_bytes
@@ -22,7 +22,7 @@ TONE_S = 0.6
 
 
 @pytest.fixture
-async def chime(carillon: App, emulator: Emulator) -> SoundView:
+async def chime(carillon: Services, emulator: Emulator) -> SoundView:
     """A 660 Hz, 0.6 s sound named "chime", uploaded by alice (the /sound cog is not needed)."""
     wav = tone_bytes("wav", "pcm_s16le", seconds=TONE_S, freq=TONE_HZ)
     return await carillon.library.upload(
@@ -31,7 +31,7 @@ async def chime(carillon: App, emulator: Emulator) -> SoundView:
 
 
 @pytest.fixture
-async def bells(carillon: App, emulator: Emulator, chime: SoundView) -> PlaylistView:
+async def bells(carillon: Services, emulator: Emulator, chime: SoundView) -> PlaylistView:
     """A playlist "bells" of alice's with the chime in it twice."""
     guild_id, alice = emulator.guild.id, emulator.users["alice"].id
     await carillon.playlists.create_playlist(guild_id, alice, "bells")
@@ -51,7 +51,7 @@ def timestamps(text: str, style: str) -> list[int]:
 
 
 async def test_journey_scheduled_sound_plays_charges_and_completes(
-    carillon: App, emulator: Emulator, chime: SoundView
+    carillon: Services, emulator: Emulator, chime: SoundView
 ) -> None:
     """alice schedules the chime "in 3 seconds": it plays in Lounge, costs 1 credit, completes."""
     emulator.timeout = 10.0  # three seconds of waiting, a voice connect and the tone
@@ -80,7 +80,7 @@ async def test_journey_scheduled_sound_plays_charges_and_completes(
 
 
 async def test_preview_shows_description_zone_next_runs_cost_and_buttons(
-    carillon: App, emulator: Emulator, chime: SoundView
+    carillon: Services, emulator: Emulator, chime: SoundView
 ) -> None:
     """The answer has the description, the zone, 3 runs as <t:…:F> and <t:…:R>, cost, buttons."""
     reply = await emulator.slash(
@@ -112,7 +112,7 @@ async def test_preview_shows_description_zone_next_runs_cost_and_buttons(
 
 
 async def test_unknown_time_text_is_an_ephemeral_error_with_examples(
-    carillon: App, emulator: Emulator, chime: SoundView
+    carillon: Services, emulator: Emulator, chime: SoundView
 ) -> None:
     """Text the time language does not understand is never read as "now"."""
     emulator.user_joins_voice("alice", "Lounge")
@@ -127,7 +127,9 @@ async def test_unknown_time_text_is_an_ephemeral_error_with_examples(
     assert await carillon.scheduler.get_user_tasks(alice, guild_id=emulator.guild.id) == []
 
 
-async def test_a_past_time_is_refused(carillon: App, emulator: Emulator, chime: SoundView) -> None:
+async def test_a_past_time_is_refused(
+    carillon: Services, emulator: Emulator, chime: SoundView
+) -> None:
     """A date in the past is an error, not a run right now."""
     emulator.user_joins_voice("alice", "Lounge")
 
@@ -138,7 +140,7 @@ async def test_a_past_time_is_refused(carillon: App, emulator: Emulator, chime: 
 
 
 async def test_without_a_channel_and_not_in_voice_is_an_error(
-    carillon: App, emulator: Emulator, chime: SoundView
+    carillon: Services, emulator: Emulator, chime: SoundView
 ) -> None:
     """Nobody said where to play: the member is told to join a channel or pick one."""
     reply = await emulator.slash("alice", "schedule sound", sound="chime", when="in 1 hour")
@@ -148,7 +150,7 @@ async def test_without_a_channel_and_not_in_voice_is_an_error(
 
 
 async def test_unknown_sound_and_unknown_zone_are_errors(
-    carillon: App, emulator: Emulator, chime: SoundView
+    carillon: Services, emulator: Emulator, chime: SoundView
 ) -> None:
     """A sound that does not exist, and a zone that does not exist, each say what to do."""
     emulator.user_joins_voice("alice", "Lounge")
@@ -164,7 +166,7 @@ async def test_unknown_sound_and_unknown_zone_are_errors(
 
 
 async def test_the_zone_defaults_to_the_members_own(
-    carillon: App, emulator: Emulator, chime: SoundView
+    carillon: Services, emulator: Emulator, chime: SoundView
 ) -> None:
     """Without a timezone option the member's /timezone applies."""
     emulator.user_joins_voice("alice", "Lounge")
@@ -176,7 +178,7 @@ async def test_the_zone_defaults_to_the_members_own(
 
 
 async def test_repeat_count_bounds_a_repeating_time(
-    carillon: App, emulator: Emulator, chime: SoundView
+    carillon: Services, emulator: Emulator, chime: SoundView
 ) -> None:
     """repeat_count becomes the schedule's count; on a one-shot it is an error."""
     emulator.user_joins_voice("alice", "Lounge")
@@ -198,7 +200,7 @@ async def test_repeat_count_bounds_a_repeating_time(
 
 
 async def test_a_same_minute_clash_is_warned_about(
-    carillon: App, emulator: Emulator, chime: SoundView
+    carillon: Services, emulator: Emulator, chime: SoundView
 ) -> None:
     """A second task due in the same minute of the server gets a warning naming the first."""
     emulator.user_joins_voice("alice", "Lounge")
@@ -218,7 +220,7 @@ async def test_a_same_minute_clash_is_warned_about(
 
 
 async def test_user_text_in_the_name_cannot_ping(
-    carillon: App, emulator: Emulator, chime: SoundView
+    carillon: Services, emulator: Emulator, chime: SoundView
 ) -> None:
     """A name with @everyone and markdown is shown inert and mentions nobody."""
     emulator.user_joins_voice("alice", "Lounge")
@@ -232,7 +234,7 @@ async def test_user_text_in_the_name_cannot_ping(
 
 
 async def test_buttons_belong_to_the_owner_and_admins(
-    carillon: App, emulator: Emulator, chime: SoundView
+    carillon: Services, emulator: Emulator, chime: SoundView
 ) -> None:
     """bob cannot press alice's buttons; alice pauses and resumes; an admin cancels."""
     emulator.user_joins_voice("alice", "Lounge")
@@ -266,7 +268,7 @@ async def test_buttons_belong_to_the_owner_and_admins(
 
 
 async def test_schedule_playlist_with_mode_shuffle_and_max_duration(
-    carillon: App, emulator: Emulator, bells: PlaylistView
+    carillon: Services, emulator: Emulator, bells: PlaylistView
 ) -> None:
     """A looping playlist keeps its mode, shuffle and max duration (90s -> 90 seconds)."""
     emulator.user_joins_voice("alice", "Hall")
@@ -306,7 +308,7 @@ async def test_schedule_playlist_with_mode_shuffle_and_max_duration(
     ],
 )
 async def test_schedule_playlist_max_duration_is_read_and_bounded(
-    carillon: App, emulator: Emulator, bells: PlaylistView, max_duration: str, message: str
+    carillon: Services, emulator: Emulator, bells: PlaylistView, max_duration: str, message: str
 ) -> None:
     """max_duration takes minutes or seconds, within the configured bound."""
     emulator.user_joins_voice("alice", "Hall")
@@ -323,7 +325,7 @@ async def test_schedule_playlist_max_duration_is_read_and_bounded(
 
 
 async def test_schedule_refuses_a_play_mode_that_is_not_a_choice(
-    carillon: App, emulator: Emulator, bells: PlaylistView
+    carillon: Services, emulator: Emulator, bells: PlaylistView
 ) -> None:
     """play_mode and on_busy are choices: Discord itself refuses anything else."""
     with pytest.raises(CommandRefused):
@@ -333,7 +335,7 @@ async def test_schedule_refuses_a_play_mode_that_is_not_a_choice(
 
 
 async def test_sound_playlist_and_zone_autocomplete(
-    carillon: App, emulator: Emulator, bells: PlaylistView
+    carillon: Services, emulator: Emulator, bells: PlaylistView
 ) -> None:
     """The sound, playlist and timezone options suggest what exists."""
     # The emulator wants the other required options filled in, even for autocomplete.
@@ -357,7 +359,7 @@ async def test_sound_playlist_and_zone_autocomplete(
     ("removed", "missing"), [(CONNECT, "Connect"), (SPEAK, "Speak")], ids=["connect", "speak"]
 )
 async def test_a_channel_the_bot_cannot_play_in_is_refused_up_front(
-    carillon: App, emulator: Emulator, chime: SoundView, removed: int, missing: str
+    carillon: Services, emulator: Emulator, chime: SoundView, removed: int, missing: str
 ) -> None:
     """Without Connect or Speak for the bot, /schedule says so now, not at 9am."""
     emulator.set_role_permissions("everyone", MEMBER_PERMISSIONS & ~removed)

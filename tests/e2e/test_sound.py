@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from bot.app import App
+from bot.services import Services
 from bot.tasks.service import Actor
 from storage.enums import LedgerReason
 from tests.audio.tones import tone_bytes
@@ -43,7 +43,9 @@ def wav(data: bytes = TONE, filename: str = "chime.wav") -> Upload:
 # ------------------------------------------------------------------------------------- upload
 
 
-async def test_upload_stores_a_sound_and_answers_privately(app: App, emulator: Emulator) -> None:
+async def test_upload_stores_a_sound_and_answers_privately(
+    app: Services, emulator: Emulator
+) -> None:
     """/sound upload ingests the attachment and records it with its length and uploader."""
     reply = await emulator.slash("alice", "sound upload", name="chime", file=wav())
 
@@ -56,7 +58,7 @@ async def test_upload_stores_a_sound_and_answers_privately(app: App, emulator: E
     assert sound.original_filename == "chime.wav"
 
 
-async def test_upload_of_a_long_file_shows_progress(app: App, emulator: Emulator) -> None:
+async def test_upload_of_a_long_file_shows_progress(app: Services, emulator: Emulator) -> None:
     """A file over 1 MiB gets a progress edit before the final answer."""
     data = tone_bytes("wav", "pcm_s16le", seconds=7.0, freq=440.0)
     assert len(data) > 1024 * 1024
@@ -80,7 +82,7 @@ async def test_upload_of_a_long_file_shows_progress(app: App, emulator: Emulator
     ],
 )
 async def test_upload_refuses_bad_files(
-    app: App, emulator: Emulator, upload: Upload, problem: str
+    app: Services, emulator: Emulator, upload: Upload, problem: str
 ) -> None:
     """Files that are not audio, or too big, are refused privately and nothing is stored."""
     reply = await emulator.slash("alice", "sound upload", name="bad", file=upload)
@@ -90,7 +92,7 @@ async def test_upload_refuses_bad_files(
     assert await app.library.count_sounds(emulator.guild.id) == 0
 
 
-async def test_upload_refuses_a_taken_name(app: App, emulator: Emulator) -> None:
+async def test_upload_refuses_a_taken_name(app: Services, emulator: Emulator) -> None:
     """Names are unique per server, ignoring case."""
     await seed(app, emulator, "Chime")
 
@@ -104,7 +106,7 @@ async def test_upload_refuses_a_taken_name(app: App, emulator: Emulator) -> None
 
 
 async def test_play_sends_the_tone_into_the_callers_channel_for_one_credit(
-    app: App, emulator: Emulator
+    app: Services, emulator: Emulator
 ) -> None:
     """An uploaded tone arrives in alice's channel with its length and pitch; one credit paid."""
     guild, alice = emulator.guild.id, emulator.users["alice"].id
@@ -134,7 +136,7 @@ async def test_play_sends_the_tone_into_the_callers_channel_for_one_credit(
     assert await eventually(play_count) == 1
 
 
-async def test_play_into_a_chosen_channel(app: App, emulator: Emulator) -> None:
+async def test_play_into_a_chosen_channel(app: Services, emulator: Emulator) -> None:
     """The channel option plays elsewhere than where the caller is (or is not)."""
     await seed(app, emulator, "beep")
     emulator.user_joins_voice("alice", "Hall")
@@ -147,7 +149,7 @@ async def test_play_into_a_chosen_channel(app: App, emulator: Emulator) -> None:
     assert emulator.voice.audio(emulator.channel("Lounge").id).take() is None
 
 
-async def test_play_needs_a_voice_channel(app: App, emulator: Emulator) -> None:
+async def test_play_needs_a_voice_channel(app: Services, emulator: Emulator) -> None:
     """Not in voice and no channel given: an ephemeral error that says what to do."""
     await seed(app, emulator, "beep")
 
@@ -158,7 +160,9 @@ async def test_play_needs_a_voice_channel(app: App, emulator: Emulator) -> None:
     assert emulator.bot_voice_channel() is None
 
 
-async def test_play_of_an_unknown_sound_suggests_close_names(app: App, emulator: Emulator) -> None:
+async def test_play_of_an_unknown_sound_suggests_close_names(
+    app: Services, emulator: Emulator
+) -> None:
     """A typo is answered with the names that were probably meant."""
     await seed(app, emulator, "chime")
     emulator.user_joins_voice("alice", "Lounge")
@@ -170,7 +174,7 @@ async def test_play_of_an_unknown_sound_suggests_close_names(app: App, emulator:
 
 
 async def test_play_without_credits_is_refused_before_joining_voice(
-    app: App, emulator: Emulator
+    app: Services, emulator: Emulator
 ) -> None:
     """A member with no credits is told so, and the bot stays out of voice."""
     guild, alice = emulator.guild.id, emulator.users["alice"].id
@@ -187,7 +191,7 @@ async def test_play_without_credits_is_refused_before_joining_voice(
 
 
 async def test_play_refunds_when_the_sound_fails_before_any_audio(
-    app: App, emulator: Emulator
+    app: Services, emulator: Emulator
 ) -> None:
     """A sound whose stored file is gone: charged at its start, refunded, and told why."""
     guild, alice = emulator.guild.id, emulator.users["alice"].id
@@ -213,7 +217,7 @@ async def test_play_refunds_when_the_sound_fails_before_any_audio(
 
 
 async def test_play_when_voice_never_answers_costs_nothing(
-    impatient_carillon: App, emulator: Emulator
+    impatient_carillon: Services, emulator: Emulator
 ) -> None:
     """A voice connect that times out is reported privately and leaves the balance alone."""
     app, guild, alice = impatient_carillon, emulator.guild.id, emulator.users["alice"].id
@@ -233,7 +237,7 @@ async def test_play_when_voice_never_answers_costs_nothing(
 
 
 async def test_list_pages_through_sounds_with_lengths_and_plays(
-    app: App, emulator: Emulator
+    app: Services, emulator: Emulator
 ) -> None:
     """Sixteen sounds make two pages; Next shows the last one."""
     for number in range(16):
@@ -247,13 +251,15 @@ async def test_list_pages_through_sounds_with_lengths_and_plays(
     assert "**s15**" in reply.text
 
 
-async def test_list_of_an_empty_library_says_how_to_add(app: App, emulator: Emulator) -> None:
+async def test_list_of_an_empty_library_says_how_to_add(app: Services, emulator: Emulator) -> None:
     reply = await emulator.slash("bob", "sound list")
 
     assert "No sounds yet" in reply.text
 
 
-async def test_info_shows_length_size_uploader_plays_and_use(app: App, emulator: Emulator) -> None:
+async def test_info_shows_length_size_uploader_plays_and_use(
+    app: Services, emulator: Emulator
+) -> None:
     """Everything about a sound, including the playlists it is in."""
     guild = emulator.guild.id
     alice = emulator.users["alice"].id
@@ -271,7 +277,7 @@ async def test_info_shows_length_size_uploader_plays_and_use(app: App, emulator:
     assert "KiB" in fields["Size"]
 
 
-async def test_info_of_an_unknown_sound(app: App, emulator: Emulator) -> None:
+async def test_info_of_an_unknown_sound(app: Services, emulator: Emulator) -> None:
     reply = await emulator.slash("bob", "sound info", name="nothing")
 
     assert reply.ephemeral and "no sounds yet" in reply.content
@@ -280,7 +286,7 @@ async def test_info_of_an_unknown_sound(app: App, emulator: Emulator) -> None:
 # ----------------------------------------------------------------------------- rename, delete
 
 
-async def test_rename_by_the_uploader_and_by_an_admin(app: App, emulator: Emulator) -> None:
+async def test_rename_by_the_uploader_and_by_an_admin(app: Services, emulator: Emulator) -> None:
     await seed(app, emulator, "beep")
 
     mine = await emulator.slash("alice", "sound rename", name="beep", new_name="Boop")
@@ -290,7 +296,7 @@ async def test_rename_by_the_uploader_and_by_an_admin(app: App, emulator: Emulat
     assert theirs.content == "✏️ Renamed **Boop** to **bip**."
 
 
-async def test_rename_by_another_member_is_refused(app: App, emulator: Emulator) -> None:
+async def test_rename_by_another_member_is_refused(app: Services, emulator: Emulator) -> None:
     await seed(app, emulator, "beep")
 
     reply = await emulator.slash("bob", "sound rename", name="beep", new_name="mine")
@@ -300,7 +306,7 @@ async def test_rename_by_another_member_is_refused(app: App, emulator: Emulator)
 
 
 async def test_delete_of_an_unused_sound_needs_no_confirmation(
-    app: App, emulator: Emulator
+    app: Services, emulator: Emulator
 ) -> None:
     await seed(app, emulator, "beep")
 
@@ -310,7 +316,7 @@ async def test_delete_of_an_unused_sound_needs_no_confirmation(
     assert await app.library.count_sounds(emulator.guild.id) == 0
 
 
-async def test_delete_by_another_member_is_refused(app: App, emulator: Emulator) -> None:
+async def test_delete_by_another_member_is_refused(app: Services, emulator: Emulator) -> None:
     await seed(app, emulator, "beep")
 
     reply = await emulator.slash("bob", "sound delete", name="beep")
@@ -319,7 +325,7 @@ async def test_delete_by_another_member_is_refused(app: App, emulator: Emulator)
     assert await app.library.count_sounds(emulator.guild.id) == 1
 
 
-async def test_delete_of_a_sound_in_use_asks_first(app: App, emulator: Emulator) -> None:
+async def test_delete_of_a_sound_in_use_asks_first(app: Services, emulator: Emulator) -> None:
     """The confirmation lists the playlist; only the caller can answer; Confirm deletes."""
     guild, alice = emulator.guild.id, emulator.users["alice"].id
     await seed(app, emulator, "beep")
@@ -340,7 +346,7 @@ async def test_delete_of_a_sound_in_use_asks_first(app: App, emulator: Emulator)
     assert (await app.playlists.show_playlist(guild, "mix")).tracks == ()
 
 
-async def test_delete_cancelled_keeps_the_sound(app: App, emulator: Emulator) -> None:
+async def test_delete_cancelled_keeps_the_sound(app: Services, emulator: Emulator) -> None:
     guild, alice = emulator.guild.id, emulator.users["alice"].id
     await seed(app, emulator, "beep")
     await app.playlists.create_playlist(guild, alice, "mix")
@@ -357,7 +363,7 @@ async def test_delete_cancelled_keeps_the_sound(app: App, emulator: Emulator) ->
 # ------------------------------------------------------------------------------- autocomplete
 
 
-async def test_sound_names_are_suggested_while_typing(app: App, emulator: Emulator) -> None:
+async def test_sound_names_are_suggested_while_typing(app: Services, emulator: Emulator) -> None:
     """Names containing the typed text, prefix matches first."""
     for name in ("chime", "wind chimes", "gong"):
         await seed(app, emulator, name)
@@ -375,7 +381,7 @@ async def test_sound_names_are_suggested_while_typing(app: App, emulator: Emulat
 
 
 async def test_sound_name_longer_than_any_name_is_refused_by_the_client(
-    app: App, emulator: Emulator
+    app: Services, emulator: Emulator
 ) -> None:
     """Names have at most 32 characters; Discord's client enforces it from the schema."""
     with pytest.raises(CommandRefused, match="outside"):
@@ -383,7 +389,7 @@ async def test_sound_name_longer_than_any_name_is_refused_by_the_client(
 
 
 async def test_play_where_the_bot_may_not_speak_is_refused_before_any_charge(
-    app: App, emulator: Emulator
+    app: Services, emulator: Emulator
 ) -> None:
     """No Speak permission for the bot: a clear error, no credit taken, no voice join."""
     await seed(app, emulator, "beep")

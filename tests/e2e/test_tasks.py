@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 import pytest
 
 from bot import cli
-from bot.app import App
 from bot.library.model import SoundView
 from bot.scheduling.timelang import parse_when
+from bot.services import Services
 from bot.tasks.model import TaskStatus, TaskType, TaskView
 from bot.tasks.service import Actor
 from tests.audio.tones import tone_bytes
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-async def chime(carillon: App, emulator: Emulator) -> SoundView:
+async def chime(carillon: Services, emulator: Emulator) -> SoundView:
     wav = tone_bytes("wav", "pcm_s16le", seconds=0.3, freq=440.0)
     return await carillon.library.upload(
         emulator.guild.id, emulator.users["alice"].id, "chime", wav
@@ -30,7 +30,7 @@ async def chime(carillon: App, emulator: Emulator) -> SoundView:
 
 
 async def make_task(
-    carillon: App,
+    carillon: Services,
     emulator: Emulator,
     chime: SoundView,
     user: str,
@@ -49,13 +49,13 @@ async def make_task(
     )
 
 
-async def current_status(carillon: App, emulator: Emulator, task: TaskView) -> TaskStatus:
+async def current_status(carillon: Services, emulator: Emulator, task: TaskView) -> TaskStatus:
     admin = Actor(emulator.users["admin"].id, is_admin=True)
     return (await carillon.scheduler.get_task(emulator.guild.id, task.id, admin)).status
 
 
 async def test_list_shows_only_your_tasks_filtered_by_status(
-    carillon: App, emulator: Emulator, chime: SoundView
+    carillon: Services, emulator: Emulator, chime: SoundView
 ) -> None:
     """alice sees her tasks (not bob's, not the system recharge); the filter narrows them."""
     morning = await make_task(carillon, emulator, chime, "alice", "morning bell")
@@ -74,7 +74,7 @@ async def test_list_shows_only_your_tasks_filtered_by_status(
     assert "You have no failed tasks here." in failed.text
 
 
-async def test_list_is_paginated(carillon: App, emulator: Emulator, chime: SoundView) -> None:
+async def test_list_is_paginated(carillon: Services, emulator: Emulator, chime: SoundView) -> None:
     """More than a page of tasks gets Next/Previous buttons, honouring limit."""
     for number in range(12):
         await make_task(carillon, emulator, chime, "alice", f"bell {number:02d}")
@@ -94,7 +94,7 @@ async def test_list_is_paginated(carillon: App, emulator: Emulator, chime: Sound
 
 
 async def test_show_next_runs_match_carillon_when(
-    carillon: App,
+    carillon: Services,
     emulator: Emulator,
     chime: SoundView,
     capsys: pytest.CaptureFixture[str],
@@ -122,7 +122,7 @@ async def test_show_next_runs_match_carillon_when(
 
 
 async def test_someone_elses_task_is_not_found_but_an_admin_reaches_it(
-    carillon: App, emulator: Emulator, chime: SoundView
+    carillon: Services, emulator: Emulator, chime: SoundView
 ) -> None:
     """bob cannot see, pause, cancel or read the history of alice's task; an admin can."""
     task = await make_task(carillon, emulator, chime, "alice", "alice's bell")
@@ -138,7 +138,7 @@ async def test_someone_elses_task_is_not_found_but_an_admin_reaches_it(
 
 
 async def test_cancel_finishes_a_task_once(
-    carillon: App, emulator: Emulator, chime: SoundView
+    carillon: Services, emulator: Emulator, chime: SoundView
 ) -> None:
     """Cancelling works once; cancelling again says it is already cancelled."""
     task = await make_task(carillon, emulator, chime, "alice", "to cancel")
@@ -154,7 +154,7 @@ async def test_cancel_finishes_a_task_once(
     assert shown.message is not None and shown.message.buttons() == []
 
 
-async def test_pause_and_resume(carillon: App, emulator: Emulator, chime: SoundView) -> None:
+async def test_pause_and_resume(carillon: Services, emulator: Emulator, chime: SoundView) -> None:
     """Pause, pause again (refused), resume, resume again (refused)."""
     task = await make_task(carillon, emulator, chime, "alice", "napping bell")
 
@@ -172,7 +172,7 @@ async def test_pause_and_resume(carillon: App, emulator: Emulator, chime: SoundV
 
 
 async def test_history_of_a_task_that_has_not_run(
-    carillon: App, emulator: Emulator, chime: SoundView
+    carillon: Services, emulator: Emulator, chime: SoundView
 ) -> None:
     """A new task has no runs yet (the journey in test_schedule shows a succeeded run)."""
     task = await make_task(carillon, emulator, chime, "alice", "quiet bell")
@@ -185,7 +185,7 @@ async def test_history_of_a_task_that_has_not_run(
 
 
 async def test_task_id_autocomplete_offers_your_tasks_and_admins_all(
-    carillon: App, emulator: Emulator, chime: SoundView
+    carillon: Services, emulator: Emulator, chime: SoundView
 ) -> None:
     """Members get their own tasks, admins every task; each command offers what it can act on."""
     morning = await make_task(carillon, emulator, chime, "alice", "morning bell")
@@ -211,7 +211,7 @@ async def test_task_id_autocomplete_offers_your_tasks_and_admins_all(
 
 
 async def test_an_admin_sees_the_daily_recharge_system_task(
-    carillon: App, emulator: Emulator
+    carillon: Services, emulator: Emulator
 ) -> None:
     """The seeded system task is reachable by admins only, and says what it does."""
     admin = Actor(emulator.users["admin"].id, is_admin=True)
@@ -226,7 +226,7 @@ async def test_an_admin_sees_the_daily_recharge_system_task(
     assert hidden.ephemeral and f"You have no task #{recharge.id}" in hidden.content
 
 
-async def finished(carillon: App, emulator: Emulator, task_id: int) -> TaskView:
+async def finished(carillon: Services, emulator: Emulator, task_id: int) -> TaskView:
     """The task once its run has settled it (the runner starts it at its due time)."""
     admin = Actor(emulator.users["admin"].id, is_admin=True)
 
@@ -241,7 +241,7 @@ async def finished(carillon: App, emulator: Emulator, task_id: int) -> TaskView:
 
 
 async def test_a_one_off_skipped_for_nobody_listening_says_so_in_every_list(
-    carillon: App, emulator: Emulator, chime: SoundView
+    carillon: Services, emulator: Emulator, chime: SoundView
 ) -> None:
     """Its one run was skipped (Lounge is empty): the lists and /tasks show say "skipped" and
     why, not "completed"."""
@@ -274,7 +274,7 @@ async def test_a_one_off_skipped_for_nobody_listening_says_so_in_every_list(
 
 
 async def test_a_one_off_that_played_still_reads_completed(
-    carillon: App, emulator: Emulator, chime: SoundView
+    carillon: Services, emulator: Emulator, chime: SoundView
 ) -> None:
     """A run that succeeded leaves the plain "completed" line."""
     emulator.user_joins_voice("alice", "Lounge")

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from bot.app import App
+from bot.services import Services
 from tests.emulator import Emulator
 
 pytestmark = pytest.mark.e2e
 
 
 async def test_set_stores_the_canonical_zone_and_show_says_it_is_yours(
-    carillon: App, emulator: Emulator
+    carillon: Services, emulator: Emulator
 ) -> None:
     """Any spelling of a zone is stored as its IANA name; /timezone show says it is your own."""
     reply = await emulator.slash("alice", "timezone set", zone="europe/paris")
@@ -23,7 +23,7 @@ async def test_set_stores_the_canonical_zone_and_show_says_it_is_yours(
     assert await carillon.preferences.user_timezone(emulator.users["alice"].id) == "Europe/Paris"
 
 
-async def test_set_takes_a_city_or_an_abbreviation(carillon: App, emulator: Emulator) -> None:
+async def test_set_takes_a_city_or_an_abbreviation(carillon: Services, emulator: Emulator) -> None:
     """ "tokyo" and "PST" name the zones people mean."""
     tokyo = await emulator.slash("alice", "timezone set", zone="tokyo")
     pacific = await emulator.slash("bob", "timezone set", zone="PST")
@@ -32,7 +32,7 @@ async def test_set_takes_a_city_or_an_abbreviation(carillon: App, emulator: Emul
     assert "`America/Los_Angeles`" in pacific.content
 
 
-async def test_unknown_zone_lists_the_three_closest(carillon: App, emulator: Emulator) -> None:
+async def test_unknown_zone_lists_the_three_closest(carillon: Services, emulator: Emulator) -> None:
     """An unknown zone is an ephemeral error naming three close IANA names; nothing is stored."""
     reply = await emulator.slash("alice", "timezone set", zone="Europe/Pariss")
 
@@ -44,7 +44,7 @@ async def test_unknown_zone_lists_the_three_closest(carillon: App, emulator: Emu
 
 
 async def test_show_falls_back_to_the_server_then_the_default(
-    carillon: App, emulator: Emulator
+    carillon: Services, emulator: Emulator
 ) -> None:
     """Without a zone of your own, the server's applies; without that, the bot's default."""
     default = await emulator.slash("bob", "timezone show")
@@ -55,7 +55,7 @@ async def test_show_falls_back_to_the_server_then_the_default(
     assert "`America/Chicago` (the server's zone" in server.content
 
 
-async def test_zone_autocomplete(carillon: App, emulator: Emulator) -> None:
+async def test_zone_autocomplete(carillon: Services, emulator: Emulator) -> None:
     """Typing part of a name, a city or an abbreviation offers IANA zones, at most 25."""
     paris = await emulator.autocomplete("alice", "timezone set", "zone", "pari")
     york = await emulator.autocomplete("alice", "timezone set", "zone", "new_y")

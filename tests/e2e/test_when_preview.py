@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from discord import app_commands
 
-from bot.app import App
+from bot.services import Services
 from cogs.schedule import ScheduleCog
 from cogs.when_preview import RECHARGE_EXAMPLES, SCHEDULE_EXAMPLES, when_choices
 from tests.audio.tones import tone_bytes
@@ -27,7 +27,7 @@ RUN = r"\w{3} \d{1,2} \w{3}(?: \d{4})? \d\d:\d\d"  # "Tue 8 Dec 09:00", "Fri 1 J
 
 
 async def preview(
-    carillon: App, emulator: Emulator, user: str, command: str, text: str, **options: Any
+    carillon: Services, emulator: Emulator, user: str, command: str, text: str, **options: Any
 ) -> tuple[list[dict[str, Any]], Callable[[str], list[str]]]:
     """The choices for ``text`` typed into ``when``, and what the preview would name at the
     instants before and after the round trip, in a zone (to compare with, whatever the clock)."""
@@ -41,12 +41,12 @@ async def preview(
     return choices, expected
 
 
-def schedule_cog(carillon: App) -> ScheduleCog:
+def schedule_cog(carillon: Services) -> ScheduleCog:
     return next(cog for cog in carillon.bot.cogs.values() if isinstance(cog, ScheduleCog))
 
 
 async def test_a_one_shot_shows_its_first_run_zone_and_distance(
-    carillon: App, emulator: Emulator
+    carillon: Services, emulator: Emulator
 ) -> None:
     """ "in 2 hours" reads as its date and time in the default zone, "in 2 hours"; same value."""
     choices, expected = await preview(carillon, emulator, "alice", "schedule sound", "in 2 hours")
@@ -57,7 +57,9 @@ async def test_a_one_shot_shows_its_first_run_zone_and_distance(
     assert name in expected("UTC")
 
 
-async def test_a_recurrence_reads_in_the_timezone_option(carillon: App, emulator: Emulator) -> None:
+async def test_a_recurrence_reads_in_the_timezone_option(
+    carillon: Services, emulator: Emulator
+) -> None:
     """With the timezone option filled in, "every weekday at 9am" reads in that zone."""
     choices, expected = await preview(
         carillon,
@@ -75,7 +77,7 @@ async def test_a_recurrence_reads_in_the_timezone_option(carillon: App, emulator
 
 
 async def test_without_the_option_the_members_own_zone_applies(
-    carillon: App, emulator: Emulator
+    carillon: Services, emulator: Emulator
 ) -> None:
     """A member's /timezone set zone is the one the preview reads in, as /schedule does."""
     await emulator.slash("alice", "timezone set", zone="tokyo")
@@ -88,7 +90,7 @@ async def test_without_the_option_the_members_own_zone_applies(
     assert choices[0]["name"] in expected("Asia/Tokyo")
 
 
-async def test_junk_names_the_word_not_understood(carillon: App, emulator: Emulator) -> None:
+async def test_junk_names_the_word_not_understood(carillon: Services, emulator: Emulator) -> None:
     """Text that is not a time is a ✗ choice naming the word; the value is still the text."""
     choices, _ = await preview(carillon, emulator, "alice", "schedule sound", "blorp")
 
@@ -97,7 +99,7 @@ async def test_junk_names_the_word_not_understood(carillon: App, emulator: Emula
 
 
 async def test_a_members_too_frequent_repeat_is_flagged_before_sending(
-    carillon: App, emulator: Emulator
+    carillon: Services, emulator: Emulator
 ) -> None:
     """ "every 5 minutes" warns a member (15-minute minimum) and not an admin (1 minute)."""
     member, _ = await preview(carillon, emulator, "alice", "schedule sound", "every 5 minutes")
@@ -113,7 +115,9 @@ async def test_a_members_too_frequent_repeat_is_flagged_before_sending(
     assert [c["value"] for c in member + admin] == ["every 5 minutes"] * 2
 
 
-async def test_the_preview_warns_of_what_sending_refuses(carillon: App, emulator: Emulator) -> None:
+async def test_the_preview_warns_of_what_sending_refuses(
+    carillon: Services, emulator: Emulator
+) -> None:
     """The preview's ⚠ and ✗ come from the rules the command applies once sent."""
     wav = tone_bytes("wav", "pcm_s16le", seconds=0.2, freq=660.0)
     await carillon.library.upload(emulator.guild.id, emulator.users["alice"].id, "chime", wav)
@@ -136,7 +140,7 @@ async def test_the_preview_warns_of_what_sending_refuses(carillon: App, emulator
     assert sent_once.ephemeral and "repeat_count needs a repeating time" in sent_once.content
 
 
-async def test_empty_input_offers_examples(carillon: App, emulator: Emulator) -> None:
+async def test_empty_input_offers_examples(carillon: Services, emulator: Emulator) -> None:
     """An empty when offers example phrases; each value is the phrase, each name its reading."""
     choices, _ = await preview(carillon, emulator, "alice", "schedule sound", "")
 
@@ -146,7 +150,7 @@ async def test_empty_input_offers_examples(carillon: App, emulator: Emulator) ->
 
 
 async def test_text_over_100_characters_is_flagged_and_its_value_fits(
-    carillon: App, emulator: Emulator
+    carillon: Services, emulator: Emulator
 ) -> None:
     """Discord holds 100 characters in a value: the preview says a pick would keep only those."""
     text = "blorp " * 25
@@ -159,7 +163,7 @@ async def test_text_over_100_characters_is_flagged_and_its_value_fits(
 
 
 async def test_system_task_create_previews_for_admins_only(
-    carillon: App, emulator: Emulator
+    carillon: Services, emulator: Emulator
 ) -> None:
     """/admin system-task create previews its when in the server's zone, with recharge examples;
     a member granted the command is shown nothing."""
@@ -185,7 +189,7 @@ async def test_system_task_create_previews_for_admins_only(
 
 
 async def test_the_emulator_refuses_choices_discord_would_refuse(
-    carillon: App, emulator: Emulator, monkeypatch: pytest.MonkeyPatch, allow_error_logs: None
+    carillon: Services, emulator: Emulator, monkeypatch: pytest.MonkeyPatch, allow_error_logs: None
 ) -> None:
     """Over 25 choices, or a name or value over 100 characters, is a 400 from Discord."""
     answers = [
@@ -207,7 +211,7 @@ async def test_the_emulator_refuses_choices_discord_would_refuse(
 
 
 async def test_the_emulator_refuses_an_answer_after_the_deadline(
-    carillon: App, emulator: Emulator, monkeypatch: pytest.MonkeyPatch, allow_error_logs: None
+    carillon: Services, emulator: Emulator, monkeypatch: pytest.MonkeyPatch, allow_error_logs: None
 ) -> None:
     """An autocomplete answered after Discord's deadline is refused (10062 Unknown interaction)."""
     emulator.server.webhooks.response_deadline = 0.2  # Discord's 3 s, shortened for the test
