@@ -24,20 +24,13 @@ lint: $(VENV)/.installed-dev
 types: $(VENV)/.installed-dev
 	$(BIN)/mypy bot storage audio
 
-# With no PYTEST_ARGS, the fault tests (tests/faults: real runner processes killed at random
-# moments; most of their time is waiting for due instants) run beside the rest, and their output
-# follows the rest's. With PYTEST_ARGS, one plain pytest run.
+# The suite runs on every core (pytest-xdist, at most 4 workers; each test owns its ports, folders
+# and database). PYTEST_ARGS adds to it: PYTEST_ARGS="-m 'not e2e'", or "-n0 tests/bot" for one
+# plain process.
+PYTEST_WORKERS ?= -n auto --maxprocesses 4
+
 pytest: $(VENV)/.installed-dev
-ifeq ($(strip $(PYTEST_ARGS)),)
-	@log=$$(mktemp); \
-	$(BIN)/pytest -m faults -p no:cacheprovider >$$log 2>&1 & faults=$$!; \
-	$(BIN)/pytest -m "not faults"; rest=$$?; \
-	wait $$faults; status=$$?; \
-	echo "=== the fault tests, run alongside (pytest -m faults) ==="; cat $$log; rm -f $$log; \
-	test $$rest -eq 0 && test $$status -eq 0
-else
-	$(BIN)/pytest $(PYTEST_ARGS)
-endif
+	$(BIN)/pytest $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # The tests at a faked late-evening clock (23:40 UTC today, so the run crosses midnight): every
 # process, the bot's children included, sees the same offset. Needs Debian's faketime.
@@ -46,7 +39,7 @@ test-late: $(VENV)/.installed-dev
 	now=$$(date -u +%s); late=$$(date -u -d "$$(date -u +%F) 23:40:00" +%s); \
 	off=$$(( late > now ? late - now : late + 86400 - now )); \
 	echo "faked clock: +$${off}s (starts at $$(date -u -d @$$(( now + off )) +'%F %T') UTC)"; \
-	faketime -f "+$${off}s" $(BIN)/pytest $(PYTEST_ARGS)
+	faketime -f "+$${off}s" $(BIN)/pytest $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
