@@ -32,11 +32,11 @@ PYTEST_WORKERS ?= -n auto --maxprocesses 4
 pytest: $(VENV)/.installed-dev
 	$(BIN)/pytest $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
-# The tests at a faked late-evening clock (23:40 UTC today, so the run crosses midnight): every
+# The tests at a faked late-evening clock (23:55 UTC today, so the run crosses midnight): every
 # process, the bot's children included, sees the same offset. Needs Debian's faketime.
 test-late: $(VENV)/.installed-dev
 	@command -v faketime >/dev/null || { echo "test-late needs faketime: apt-get install faketime" >&2; exit 1; }
-	now=$$(date -u +%s); late=$$(date -u -d "$$(date -u +%F) 23:40:00" +%s); \
+	now=$$(date -u +%s); late=$$(date -u -d "$$(date -u +%F) 23:55:00" +%s); \
 	off=$$(( late > now ? late - now : late + 86400 - now )); \
 	echo "faked clock: +$${off}s (starts at $$(date -u -d @$$(( now + off )) +'%F %T') UTC)"; \
 	faketime -f "+$${off}s" $(BIN)/pytest $(PYTEST_WORKERS) $(PYTEST_ARGS)

@@ -82,8 +82,9 @@ def test_delete(store: BlobStore) -> None:
 def test_stale_temp_files_are_removed(store: BlobStore) -> None:
     """Temp files older than the cutoff (a crash mid-ingest) are cleaned; fresh ones stay."""
     old, fresh = store.new_temp_path(), store.new_temp_path()
-    an_hour_ago = time.time() - 7200
-    os.utime(old, (an_hour_ago, an_hour_ago))
+    now = time.time()  # both stamped from the clock the cleanup reads (faketime: make test-late)
+    os.utime(old, (now - 7200, now - 7200))
+    os.utime(fresh, (now, now))
     assert store.remove_stale_temp_files(older_than_s=3600) == 1
     assert not old.exists() and fresh.exists()
 
