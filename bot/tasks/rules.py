@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time, timedelta
 
 from bot.errors import ValidationError
@@ -139,23 +139,26 @@ def recurrence_from_fields(
             raise ValidationError(problem)
     zone = resolve_zone(timezone)
     zone_name = str(zone.key)
+    if scheduled_at is not None and scheduled_at.tzinfo is None:
+        # A naive time (the original design's examples) is wall time in ``timezone``.
+        scheduled_at = scheduled_at.replace(tzinfo=zone)
     if kind is RecurrenceType.CRON:
         if not cron_expression:
             raise ValidationError("A cron schedule needs a cron expression, e.g. 0 9 * * 1-5.")
         cron = normalise_cron(cron_expression)  # a ParseError naming the field at fault
-        probe = Recurrence(RecurrenceType.CRON, scheduled_at or now, zone_name, cron=cron)
-        first = probe.next_after(scheduled_at or now)
+        # A past scheduled_at only anchors the schedule: the first run is the next after now.
+        start = max(scheduled_at, now) if scheduled_at is not None else now
+        probe = Recurrence(RecurrenceType.CRON, start, zone_name, cron=cron)
+        first = probe.next_after(start)
         if first is None:
             raise ValidationError(f"The cron expression {cron_expression!r} never fires.")
         return Recurrence(RecurrenceType.CRON, first, zone_name, cron=probe.cron, count=count)
     if scheduled_at is None:
         raise ValidationError("A task needs a first run time.")
-    if scheduled_at.tzinfo is None:
-        scheduled_at = scheduled_at.replace(tzinfo=zone)
     local = scheduled_at.astimezone(zone)
     if kind is RecurrenceType.NONE:
-        return Recurrence.once(scheduled_at, zone_name)
-    return Recurrence(
+        return Recurrence.once(scheduled_at, zone_name)  # a past one is refused by check_schedule
+    rule = Recurrence(
         kind,
         scheduled_at,
         zone_name,
@@ -164,6 +167,14 @@ def recurrence_from_fields(
         day_of_month=local.day if kind in (RecurrenceType.MONTHLY, RecurrenceType.YEARLY) else None,
         count=count,
     )
+    if scheduled_at > now:
+        return rule
+    # A past scheduled_at on a recurring task is its anchor (the original design's examples say
+    # 2024-01-01): the first run is the rule's next occurrence after now.
+    first = rule.next_after(now)
+    if first is None:
+        raise ValidationError("This schedule has no run after now.")
+    return replace(rule, anchor=first)
 
 
 def daily_midnight(now: datetime, zone_name: str) -> Recurrence:

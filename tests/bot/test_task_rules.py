@@ -48,6 +48,49 @@ def test_original_design_fields_build_the_schedule(
 
 
 @pytest.mark.parametrize(
+    ("kind", "cron", "expected_local"),
+    [
+        # The original design's examples: scheduled_at 2024-01-01T09:00:00, naive.
+        # NOW is Friday 2026-11-27 07:00 in New York.
+        (RecurrenceType.DAILY, None, (2026, 11, 27, 9, 0)),
+        (RecurrenceType.WEEKLY, None, (2026, 11, 30, 9, 0)),  # 2024-01-01 was a Monday
+        (RecurrenceType.MONTHLY, None, (2026, 12, 1, 9, 0)),
+        (RecurrenceType.YEARLY, None, (2027, 1, 1, 9, 0)),
+        (RecurrenceType.HOURLY, None, (2026, 11, 27, 8, 0)),  # strictly after 07:00
+        (RecurrenceType.CRON, "30 9 * * 1-5", (2026, 11, 27, 9, 30)),
+    ],
+)
+def test_a_naive_past_scheduled_at_anchors_a_recurring_task_in_its_zone(
+    kind: RecurrenceType, cron: str | None, expected_local: tuple[int, int, int, int, int]
+) -> None:
+    """A naive scheduled_at is wall time in the task's zone (not a crash, with cron too); in the
+    past it anchors the rule, and the first run is the rule's next occurrence after now."""
+    naive = datetime.fromisoformat("2024-01-01T09:00:00")  # as the original examples send it
+    recurrence = recurrence_from_fields(naive, "America/New_York", kind, cron, None, NOW)
+    assert recurrence.anchor == datetime(*expected_local, tzinfo=NY)
+    assert recurrence.anchor > NOW
+    check_schedule(recurrence, NOW, 3650, timedelta(minutes=1))  # accepted
+
+
+def test_a_naive_future_scheduled_at_is_wall_time_in_the_zone() -> None:
+    naive = datetime.fromisoformat("2026-12-24T18:00:00")
+    once = recurrence_from_fields(naive, "America/New_York", RecurrenceType.NONE, None, None, NOW)
+    assert once.anchor == datetime(2026, 12, 24, 18, 0, tzinfo=NY)
+    cron = recurrence_from_fields(
+        naive, "America/New_York", RecurrenceType.CRON, "0 18 * * *", None, NOW
+    )
+    assert cron.anchor == datetime(2026, 12, 25, 18, 0, tzinfo=NY)  # strictly after it, as before
+
+
+def test_a_past_one_shot_is_still_refused() -> None:
+    past = recurrence_from_fields(
+        datetime.fromisoformat("2024-01-01T09:00:00"), "UTC", RecurrenceType.NONE, None, None, NOW
+    )
+    with pytest.raises(ValidationError):
+        check_schedule(past, NOW, 3650, timedelta(minutes=1))
+
+
+@pytest.mark.parametrize(
     ("kwargs", "error", "message"),
     [
         ({"kind": RecurrenceType.CRON, "cron": None}, ValidationError, "needs a cron expression"),
