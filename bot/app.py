@@ -21,7 +21,7 @@ from bot.client.notify import DiscordNotifier
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.credits.service import CreditService
-from bot.errors import ConfigError, DatabaseOpenError
+from bot.errors import DatabaseOpenError
 from bot.library.playlists import PlaylistService
 from bot.library.service import LibraryService
 from bot.ops import datadir
@@ -76,9 +76,7 @@ async def open_app(
     apply_endpoints(
         discord_settings.api_base_url, discord_settings.gateway_url, discord_settings.ca_file
     )
-    data_dir = datadir.prepare(settings.data_dir)
-    if not data_dir.ok:
-        raise ConfigError(f"{data_dir.detail}. Fix: {data_dir.fix}")
+    datadir.require(settings.data_dir)
     # The time language's warm-up (zone lists, Duckling): before the gateway connects rather than
     # inside the first /schedule; `carillon run` has already done it before its loop started.
     await asyncio.to_thread(warm_up_time_language)

@@ -30,6 +30,7 @@ from bot.errors import ConfigError
 ENV_PREFIX = "CARILLON_"
 CONFIG_ENV = "CARILLON_CONFIG"
 TOKEN_ENV = "DISCORD_TOKEN"
+SQLITE_FILE = "carillon.db"  # in the data directory, when database.url is unset
 
 
 @dataclass(frozen=True)
@@ -136,10 +137,15 @@ class Settings:
     source: str = "built-in defaults"  # where the file came from, for doctor and logs
 
     @property
+    def sqlite_path(self) -> Path:
+        """The SQLite file used when ``database.url`` is unset."""
+        return (self.data_dir / SQLITE_FILE).resolve()
+
+    @property
     def database_url(self) -> str:
         if self.database.url:
             return self.database.url
-        return f"sqlite+aiosqlite:///{(self.data_dir / 'carillon.db').resolve()}"
+        return f"sqlite+aiosqlite:///{self.sqlite_path}"
 
 
 def _between(low: int, high: int, unit: str) -> tuple[typing.Callable[[Any], bool], str]:

@@ -20,22 +20,24 @@ EXIT_OTHER = 1
 def _database_where(settings: Settings) -> str:
     from sqlalchemy.engine import make_url
 
+    from bot.ops.dbcheck import server_endpoint
+
     url = make_url(settings.database_url)
     if url.get_backend_name() == "sqlite":
         return f"the SQLite database {url.database}"
-    return f"the database at {url.host or 'localhost'}:{url.port or 5432}/{url.database or ''}"
+    return f"the database at {server_endpoint(url)}/{url.database or ''}"
 
 
 def explain(exc: BaseException, settings: Settings | None) -> tuple[int, str]:
     """(exit status, one line: what failed and what to do) for an error raised at start-up."""
+    from bot.ops.checks import first_line
     from bot.ops.netcause import describe, is_network_error
 
     if isinstance(exc, CarillonError):
         return EXIT_USAGE, exc.message
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     if isinstance(exc, DatabaseOpenError) and exc.__cause__ is not None and settings is not None:
         exc = exc.__cause__
-        text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        text = first_line(exc)
         where = _database_where(settings)
         lowered = str(exc).lower()
         if "file is not a database" in lowered or "malformed" in lowered:
@@ -63,7 +65,7 @@ def explain(exc: BaseException, settings: Settings | None) -> tuple[int, str]:
         from bot.client.connect import api_endpoint
 
         return EXIT_OTHER, f"cannot reach Discord at {api_endpoint()}: {describe(exc)}"
-    return EXIT_OTHER, f"start-up failed: {type(exc).__name__}: {text}"
+    return EXIT_OTHER, f"start-up failed: {type(exc).__name__}: {first_line(exc)}"
 
 
 def report(exc: BaseException, settings: Settings | None) -> int:

@@ -38,11 +38,8 @@ def handle(args: argparse.Namespace) -> int:
     from bot.ops.logsetup import configure_logging
 
     configure_logging(settings.logging)
-    state = datadir.prepare(settings.data_dir)
-    if not state.ok:
-        fail(f"{state.detail}. Fix: {state.fix}")
-        return EXIT_USAGE
     try:
+        datadir.require(settings.data_dir)  # before anything else, the time language included
         from bot.scheduling.timelang import warm_up as warm_up_time_language
 
         # Duckling's first parse holds the GIL for ~20 ms whatever thread runs it: do it before

@@ -22,7 +22,7 @@ from discord.http import Route
 from discord.utils import MISSING
 
 from bot.client.endpoints import make_connector
-from bot.ops.netcause import describe, is_network_error
+from bot.ops.netcause import causes, describe, is_network_error
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -106,12 +106,13 @@ async def wait_for_database(
     from sqlalchemy import text
     from sqlalchemy.engine import make_url
 
+    from bot.ops.dbcheck import server_endpoint
     from bot.services import open_engine
 
     url = make_url(settings.database_url)
     if url.get_backend_name() == "sqlite":
         return True
-    where = f"{url.host or 'localhost'}:{url.port or 5432}"
+    where = server_endpoint(url)
     attempt = 0
     while True:
         attempt += 1
@@ -146,9 +147,5 @@ async def wait_for_database(
 
 def _starting_up(exc: BaseException) -> bool:
     """PostgreSQL accepts connections but is still starting (or shutting down)."""
-    link: BaseException | None = exc
-    while link is not None:
-        if type(link).__name__ == "CannotConnectNowError":  # asyncpg, not imported here
-            return True
-        link = link.__cause__ or link.__context__
-    return False
+    # asyncpg's CannotConnectNowError, by name: asyncpg is not imported here.
+    return any(type(link).__name__ == "CannotConnectNowError" for link in causes(exc))

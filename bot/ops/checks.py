@@ -41,12 +41,17 @@ def fail(name: str, detail: str, fix: str = "") -> Check:
     return Check(name, Status.FAIL, detail, fix)
 
 
-def one_line(exc: BaseException) -> str:
-    """An exception as one line of text: its first line, else its class name."""
+def first_line(exc: BaseException) -> str:
+    """An exception's message's first line, else its class name."""
     text = str(exc).strip()
-    first = text.splitlines()[0].strip() if text else ""
-    name = type(exc).__name__
-    if not first:
+    return text.splitlines()[0].strip() if text else type(exc).__name__
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception as one line of text: its first line (after its class name, unless it is an
+    OSError, whose message says enough), else its class name."""
+    first, name = first_line(exc), type(exc).__name__
+    if not str(exc).strip():
         return name
     return first if isinstance(exc, OSError) else f"{name}: {first}"
 

@@ -1,8 +1,8 @@
 """The data directory: checked before anything else uses it, with a message that says the fix.
 
-``carillon run`` calls :func:`prepare` (creates the folder, proves a file can be written in it);
-``carillon doctor`` calls :func:`inspect`, which changes nothing: a folder that does not exist yet
-but can be created is fine, because ``run`` creates it.
+``carillon run`` calls :func:`require` (:func:`prepare`: creates the folder, proves a file can be
+written in it); ``carillon doctor`` calls :func:`inspect`, which changes nothing: a folder that
+does not exist yet but can be created is fine, because ``run`` creates it.
 """
 
 from __future__ import annotations
@@ -13,9 +13,11 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.config import SQLITE_FILE
+from bot.errors import ConfigError
+
 # The uid of the ``carillon`` user in the Docker image (see Dockerfile).
 DOCKER_UID = 10001
-DB_FILE = "carillon.db"
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,13 @@ def _blocked(path: Path) -> DataDirState | None:
     return None
 
 
+def require(path: Path) -> None:
+    """:func:`prepare`, raising :class:`ConfigError` with what is wrong and the fix."""
+    state = prepare(path)
+    if not state.ok:
+        raise ConfigError(f"{state.detail}. Fix: {state.fix}")
+
+
 def prepare(path: Path) -> DataDirState:
     """Create ``path`` if needed and prove that a file can be written in it (for ``run``)."""
     blocked = _blocked(path)
@@ -135,7 +144,7 @@ def _probe(folder: Path) -> OSError | None:
 
 
 def _db_file(path: Path) -> DataDirState | None:
-    db = path / DB_FILE
+    db = path / SQLITE_FILE
     if db.exists() and not (db.is_file() and os.access(db, os.R_OK | os.W_OK)):
         return DataDirState(False, f"{db} exists but cannot be read and written", _writable_fix(db))
     return None

@@ -13,10 +13,13 @@ import os
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.config import Settings
 from bot.ops.checks import Check, fail, ok, one_line, warn
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL
 
 NAME = "database"
 CONNECT_TIMEOUT_S = 10.0
@@ -40,7 +43,7 @@ def inspect_database(settings: Settings) -> DatabaseState:
     """The state of the configured database, leaving it exactly as it was."""
     configured = settings.database.url
     if not configured:
-        path = (settings.data_dir / "carillon.db").resolve()
+        path = settings.sqlite_path
         return _read_sqlite(path, str(path), settings, configured=False)
     from sqlalchemy.engine import make_url
 
@@ -153,11 +156,16 @@ def _sqlite_problem(path: Path, exc: sqlite3.Error, elsewhere: str) -> tuple[str
 # --- PostgreSQL (or any server) -----------------------------------------------------------------
 
 
+def server_endpoint(url: URL) -> str:
+    """host:port of a database server, with PostgreSQL's defaults filled in."""
+    return f"{url.host or 'localhost'}:{url.port or 5432}"
+
+
 async def _read_server(url_text: str, where: str) -> DatabaseState:
     from sqlalchemy.engine import make_url
 
     url = make_url(url_text)
-    endpoint = f"{url.host or 'localhost'}:{url.port or 5432}"
+    endpoint = server_endpoint(url)
     try:
         from sqlalchemy import inspect as sa_inspect
         from sqlalchemy import text

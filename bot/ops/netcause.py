@@ -11,10 +11,11 @@ import errno
 import socket
 import ssl
 
-__all__ = ["describe", "is_network_error"]
+__all__ = ["causes", "describe", "is_network_error"]
 
 
-def _chain(exc: BaseException) -> list[BaseException]:
+def causes(exc: BaseException) -> list[BaseException]:
+    """``exc`` and what caused it, outermost first (``__cause__``, else ``__context__``)."""
     seen: list[BaseException] = []
     current: BaseException | None = exc
     while current is not None and current not in seen:
@@ -27,7 +28,7 @@ def is_network_error(exc: BaseException) -> bool:
     """Whether ``exc`` is the network failing (worth retrying), not a bug or a refusal."""
     import aiohttp  # lazily: the CLI imports this module for --help
 
-    for link in _chain(exc):
+    for link in causes(exc):
         if isinstance(link, asyncio.TimeoutError | TimeoutError | aiohttp.ClientConnectionError):
             return True
         if isinstance(link, aiohttp.ClientPayloadError | aiohttp.ServerDisconnectedError):
@@ -56,7 +57,7 @@ def describe(exc: BaseException) -> str:
     """The likely cause of a network failure, in words an operator can act on."""
     import aiohttp
 
-    for link in _chain(exc):
+    for link in causes(exc):
         if isinstance(link, aiohttp.ClientConnectorCertificateError | ssl.SSLCertVerificationError):
             return (
                 "its TLS certificate is not trusted (a proxy that intercepts TLS needs its CA "
@@ -77,5 +78,5 @@ def describe(exc: BaseException) -> str:
         status = getattr(link, "status", None)
         if isinstance(status, int) and status >= 500:
             return f"Discord answered {status} (an outage on its side; it passes by itself)"
-    first = _chain(exc)[-1]
+    first = causes(exc)[-1]
     return str(first) or type(first).__name__
